@@ -1,0 +1,54 @@
+#include "apps/python_render.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+extern char** environ;
+
+namespace anneal::apps {
+
+bool render_png(const std::filesystem::path& h5, const std::string& field, const std::filesystem::path& png,
+                const std::vector<std::string>& extra_args) {
+  // ANNEAL_PYTHON overrides the interpreter found when anneal was configured.
+  const char* env_python = std::getenv("ANNEAL_PYTHON");
+  const std::string python = env_python && *env_python ? env_python : ANNEAL_PYTHON_DEFAULT;
+  if (python.empty()) {
+    log::warn("no Python with h5py and matplotlib was found when anneal was built; skipping {}", png.string());
+    return false;
+  }
+  std::vector<std::string> args{python, "-m", "anneal_post", "render", h5.string(), field, "-o", png.string()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::vector<std::string> env_storage;
+  const char* old_path = std::getenv("PYTHONPATH");
+  env_storage.push_back(std::string("PYTHONPATH=") + ANNEAL_PYTHON_DIR + (old_path ? std::string(":") + old_path : ""));
+  env_storage.push_back("MPLBACKEND=Agg");
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    if (entry.rfind("PYTHONPATH=", 0) != 0 && entry.rfind("MPLBACKEND=", 0) != 0) env_storage.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  pid_t pid = 0;
+  if (posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
+    log::warn("cannot run '{}'; skipping {}", python, png.string());
+    return false;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ANNEAL_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+               "rendering {} with the Python post-processing package failed (see the message above)", png.string());
+  return true;
+}
+
+}  // namespace anneal::apps

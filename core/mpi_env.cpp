@@ -1,0 +1,87 @@
+#include "core/mpi_env.hpp"
+
+#include <petscsys.h>
+
+#include "core/error.hpp"
+#include "core/mpi_comm.hpp"
+#include "core/status_check.hpp"
+
+namespace anneal::mpi {
+
+bool initialized() {
+  int started = 0, finished = 0;
+  MPI_Initialized(&started);
+  MPI_Finalized(&finished);
+  return started && !finished;
+}
+
+MPI_Comm world() { return initialized() ? MPI_COMM_WORLD : MPI_COMM_SELF; }
+
+int rank() {
+  if (!initialized()) return 0;
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+int size() {
+  if (!initialized()) return 1;
+  int s = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+void barrier() {
+  if (initialized()) ANNEAL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+}
+
+void abort(int exit_code) {
+  if (initialized()) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
+}
+
+std::string broadcast(std::string value, int root) {
+  if (size() == 1) return value;
+  auto length = static_cast<unsigned long long>(value.size());
+  ANNEAL_MPI_CHECK(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD));
+  value.resize(length);
+  ANNEAL_MPI_CHECK(MPI_Bcast(value.data(), static_cast<int>(length), MPI_CHAR, root, MPI_COMM_WORLD));
+  return value;
+}
+
+double max_over_ranks(double value) {
+  if (size() == 1) return value;
+  double result = value;
+  ANNEAL_MPI_CHECK(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+  return result;
+}
+
+bool any_rank(bool flag) {
+  if (size() == 1) return flag;
+  int local = flag ? 1 : 0, global = 0;
+  ANNEAL_MPI_CHECK(MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD));
+  return global != 0;
+}
+
+Session::Session(const std::string& program, const std::vector<std::string>& petsc_args) {
+  storage_.reserve(petsc_args.size() + 1);
+  storage_.push_back(program);
+  storage_.insert(storage_.end(), petsc_args.begin(), petsc_args.end());
+  for (auto& s : storage_) argv_.push_back(s.data());
+  argv_.push_back(nullptr);
+  int argc = static_cast<int>(storage_.size());
+  char** argv = argv_.data();
+  ANNEAL_PETSC_CHECK(PetscInitialize(&argc, &argv, nullptr, nullptr));
+  // PETSc's default handler prints a traceback and may abort; anneal reports errors itself.
+  ANNEAL_PETSC_CHECK(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
+}
+
+Session::~Session() { PetscFinalize(); }
+
+void Session::insert_petsc_options_file(const std::filesystem::path& file) {
+  ANNEAL_CHECK(std::filesystem::is_regular_file(file),
+               "PETSc options file '{}' does not exist", file.string());
+  ANNEAL_PETSC_CHECK(PetscOptionsInsertFile(PETSC_COMM_WORLD, nullptr, file.c_str(), PETSC_TRUE));
+}
+
+}  // namespace anneal::mpi

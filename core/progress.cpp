@@ -1,0 +1,92 @@
+#include "core/progress.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "core/mpi_env.hpp"
+
+namespace anneal {
+namespace {
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Progress::Progress(std::string label, std::int64_t total) : Progress(std::move(label), total, Options{}) {}
+
+Progress::Progress(std::string label, std::int64_t total, Options options)
+    : label_(std::move(label)), total_(total), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = steady_seconds;
+  if (!options_.stream) options_.stream = &std::cout;
+  live_ = options_.live == 1 || (options_.live == -1 && options_.stream == &std::cout && isatty(STDOUT_FILENO));
+  printing_ = mpi::rank() == 0;
+  start_ = last_emit_ = options_.clock();
+}
+
+Progress::~Progress() {
+  // A bar left mid-line would glue itself to the next message.
+  if (live_ && printing_ && !finished_ && done_ > 0) *options_.stream << '\n' << std::flush;
+}
+
+std::string Progress::format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<long long>(std::llround(seconds));
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+}
+
+std::string Progress::format_line(const std::string& label, std::int64_t done, std::int64_t total,
+                                  double elapsed_s, const std::string& figure) {
+  std::string line = fmt::format("{}: {}/{}", label, done, total);
+  if (total > 0) line += fmt::format(" ({:.0f}%)", 100.0 * static_cast<double>(done) / static_cast<double>(total));
+  if (!figure.empty()) line += "  " + figure;
+  if (elapsed_s > 0 && done > 0) {
+    const double rate = static_cast<double>(done) / elapsed_s;
+    line += rate >= 1.0 ? fmt::format("  {:.3g} it/s", rate) : fmt::format("  {:.3g} s/it", 1.0 / rate);
+    if (done < total) line += "  ETA " + format_duration(static_cast<double>(total - done) / rate);
+  }
+  return line;
+}
+
+void Progress::update(std::int64_t done, const std::string& figure) {
+  done_ = done;
+  figure_ = figure;
+  if (!printing_ || finished_) return;
+  const double now = options_.clock();
+  const double interval = live_ ? options_.redraw_interval_s : options_.line_interval_s;
+  if (now - last_emit_ < interval) return;
+  last_emit_ = now;
+  emit(format_line(label_, done_, total_, now - start_, figure_), false);
+}
+
+void Progress::finish(const std::string& figure) {
+  if (finished_) return;
+  finished_ = true;
+  if (!figure.empty()) figure_ = figure;
+  if (!printing_) return;
+  const double elapsed = options_.clock() - start_;
+  std::string line = fmt::format("{}: {}/{} done in {}", label_, done_, total_, format_duration(elapsed));
+  if (!figure_.empty()) line += "  " + figure_;
+  if (elapsed > 0 && done_ > 0) line += fmt::format("  ({:.3g} it/s)", static_cast<double>(done_) / elapsed);
+  emit(line, true);
+}
+
+void Progress::emit(const std::string& text, bool final) {
+  auto& os = *options_.stream;
+  if (live_) {
+    // \r + erase-to-end-of-line redraws the bar in place.
+    os << '\r' << text << "\033[K";
+    if (final) os << '\n';
+  } else {
+    os << text << '\n';
+  }
+  os << std::flush;
+}
+
+}  // namespace anneal

@@ -1,0 +1,307 @@
+#include "io/hdf5_file.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/mpi_comm.hpp"
+#include "core/mpi_env.hpp"
+#include "core/status_check.hpp"
+#include "io/hdf5_handle.hpp"
+
+static_assert(sizeof(hid_t) == sizeof(std::int64_t), "anneal stores hid_t as int64_t");
+
+namespace anneal::io {
+namespace {
+using h5::absolute;
+using h5::Handle;
+using h5::link_exists;
+using h5::silence_hdf5;
+
+
+hid_t memory_type(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return H5T_NATIVE_FLOAT;
+    case DType::f64: return H5T_NATIVE_DOUBLE;
+    case DType::i32: return H5T_NATIVE_INT32;
+    case DType::i64: return H5T_NATIVE_INT64;
+    case DType::u8: return H5T_NATIVE_UINT8;
+  }
+  return -1;
+}
+
+// Little-endian IEEE / two's complement on disk, whatever the machine: files travel.
+hid_t file_type(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return H5T_IEEE_F32LE;
+    case DType::f64: return H5T_IEEE_F64LE;
+    case DType::i32: return H5T_STD_I32LE;
+    case DType::i64: return H5T_STD_I64LE;
+    case DType::u8: return H5T_STD_U8LE;
+  }
+  return -1;
+}
+
+DatasetInfo describe_type(hid_t type) {
+  DatasetInfo info;
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  if (cls == H5T_FLOAT && (size == 4 || size == 8)) {
+    info.dtype = size == 4 ? DType::f32 : DType::f64;
+  } else if (cls == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_2 && (size == 4 || size == 8)) {
+    info.dtype = size == 4 ? DType::i32 : DType::i64;
+  } else if (cls == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_NONE && size == 1) {
+    info.dtype = DType::u8;
+  } else {
+    info.supported = false;
+    switch (cls) {
+      case H5T_INTEGER: info.type_text = fmt::format("{}-bit integer", 8 * size); break;
+      case H5T_FLOAT: info.type_text = fmt::format("{}-bit float", 8 * size); break;
+      case H5T_STRING: info.type_text = "string"; break;
+      case H5T_COMPOUND: info.type_text = "compound"; break;
+      default: info.type_text = "unsupported type"; break;
+    }
+    return info;
+  }
+  info.type_text = to_string(info.dtype);
+  return info;
+}
+
+Shape shape_of(hid_t space) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return Shape(dims.begin(), dims.end());
+}
+
+Handle transfer_list(bool parallel) {
+  Handle dxpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_DATASET_XFER)), H5Pclose);
+  if (parallel) ANNEAL_H5_CHECK(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE));
+  return dxpl;
+}
+
+}  // namespace
+
+void detail::check_rows(std::string_view dataset, const Shape& shape, std::size_t first, std::size_t count) {
+  ANNEAL_CHECK(!shape.empty() && first + count <= shape[0],
+               "dataset '{}': rows [{}, {}) asked for, but it has shape {}", dataset, first, first + count,
+               to_string(shape));
+}
+
+H5File::H5File(std::int64_t id, std::filesystem::path path, bool parallel)
+    : id_(id), path_(std::move(path)), parallel_(parallel) {}
+
+H5File::H5File(H5File&& other) noexcept : id_(other.id_), path_(std::move(other.path_)), parallel_(other.parallel_) {
+  other.id_ = -1;
+}
+
+H5File& H5File::operator=(H5File&& other) noexcept {
+  std::swap(id_, other.id_);
+  std::swap(path_, other.path_);
+  std::swap(parallel_, other.parallel_);
+  return *this;
+}
+
+H5File::~H5File() {
+  if (id_ >= 0) H5Fclose(id_);
+}
+
+void H5File::close() {
+  if (id_ < 0) return;
+  const hid_t id = id_;
+  id_ = -1;
+  ANNEAL_CHECK(H5Fclose(id) >= 0, "cannot close '{}' (disk full?)", path_.string());
+}
+
+H5File H5File::open_read(const std::filesystem::path& path) {
+  silence_hdf5();
+  std::error_code ec;
+  ANNEAL_CHECK(std::filesystem::exists(path, ec), "input file '{}' does not exist", path.string());
+  ANNEAL_CHECK(std::filesystem::is_regular_file(path, ec), "input '{}' is not a regular file", path.string());
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  ANNEAL_CHECK(is_hdf5 > 0, "'{}' is not an HDF5 file", path.string());
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    std::string detail;
+    try {
+      ANNEAL_H5_CHECK(id);
+    } catch (const Error& e) {
+      detail = e.what();
+    }
+    ANNEAL_THROW("'{}' is an HDF5 file but cannot be opened; it may be truncated or damaged ({})",
+                 path.string(), detail);
+  }
+  return H5File(id, path, false);
+}
+
+H5File H5File::create(const std::filesystem::path& path) {
+  silence_hdf5();
+  const bool parallel = mpi::size() > 1;
+  Handle fapl(ANNEAL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
+  if (parallel) ANNEAL_H5_CHECK(H5Pset_fapl_mpio(fapl.get(), mpi::world(), MPI_INFO_NULL));
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  ANNEAL_CHECK(id >= 0, "cannot create output file '{}' (does the directory exist and is it writable?)",
+               path.string());
+  return H5File(id, path, parallel);
+}
+
+void H5File::fail_missing(std::string_view object, std::string_view what) const {
+  std::string found;
+  for (const auto& d : datasets()) found += (found.empty() ? "" : ", ") + d;
+  ANNEAL_THROW("'{}': no {} '{}' (datasets in the file: {})", path_.string(), what, absolute(object),
+               found.empty() ? "none" : found);
+}
+
+bool H5File::exists(std::string_view object) const { return link_exists(id_, absolute(object)); }
+
+bool H5File::is_dataset(std::string_view object) const {
+  const std::string p = absolute(object);
+  if (!link_exists(id_, p)) return false;
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(id_, p.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return false;
+  return info.type == H5O_TYPE_DATASET;
+}
+
+std::vector<std::string> H5File::children(std::string_view group) const {
+  std::vector<std::string> names;
+  const std::string p = absolute(group);
+  if (!link_exists(id_, p)) fail_missing(group, "group");
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  ANNEAL_H5_CHECK(H5Literate_by_name(id_, p.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names,
+                                     H5P_DEFAULT));
+  return names;
+}
+
+std::vector<std::string> H5File::datasets() const {
+  std::vector<std::string> found;
+  auto visit = [](hid_t, const char* name, const H5O_info_t* info, void* out) -> herr_t {
+    if (info->type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(out)->push_back(absolute(name));
+    return 0;
+  };
+  H5Ovisit2(id_, H5_INDEX_NAME, H5_ITER_INC, visit, &found, H5O_INFO_BASIC);
+  H5Eclear2(H5E_DEFAULT);
+  return found;
+}
+
+DatasetInfo H5File::dataset_info(std::string_view dataset) const {
+  if (!is_dataset(dataset)) fail_missing(dataset, "dataset");
+  Handle ds(ANNEAL_H5_CHECK(H5Dopen2(id_, absolute(dataset).c_str(), H5P_DEFAULT)), H5Dclose);
+  Handle type(ANNEAL_H5_CHECK(H5Dget_type(ds.get())), H5Tclose);
+  Handle space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
+  DatasetInfo info = describe_type(type.get());
+  info.shape = shape_of(space.get());
+  return info;
+}
+
+void H5File::read_raw(std::string_view dataset, DType memory, void* out, std::size_t first_row,
+                      std::size_t rows) const {
+  const DatasetInfo info = dataset_info(dataset);
+  ANNEAL_CHECK(info.supported, "'{}': dataset '{}' holds {} data, but a numeric array was expected",
+               path_.string(), absolute(dataset), info.type_text);
+  Handle ds(ANNEAL_H5_CHECK(H5Dopen2(id_, absolute(dataset).c_str(), H5P_DEFAULT)), H5Dclose);
+  Handle file_space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
+  std::vector<hsize_t> count(info.shape.begin(), info.shape.end()), start(info.shape.size(), 0);
+  Handle mem_space;
+  if (!info.shape.empty()) {
+    start[0] = first_row;
+    count[0] = rows;
+    ANNEAL_H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr));
+    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr)), H5Sclose);
+  } else {
+    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate(H5S_SCALAR)), H5Sclose);
+  }
+  if (element_count(Shape(count.begin(), count.end())) == 0) return;
+  const herr_t status = H5Dread(ds.get(), memory_type(memory), mem_space.get(), file_space.get(), H5P_DEFAULT, out);
+  if (status < 0) {
+    std::string detail;
+    try {
+      ANNEAL_H5_CHECK(status);
+    } catch (const Error& e) {
+      detail = e.what();
+    }
+    ANNEAL_THROW("'{}': cannot read dataset '{}'; the file may be truncated or damaged ({})", path_.string(),
+                 absolute(dataset), detail);
+  }
+}
+
+void H5File::write_raw(std::string_view dataset, DType dtype, const void* data, std::size_t count,
+                       const Shape& global_shape, std::size_t first_row, std::size_t rows, bool distributed,
+                       const WriteOptions& options) {
+  const std::string name = absolute(dataset);
+  std::vector<hsize_t> dims(global_shape.begin(), global_shape.end());
+  const std::size_t row_size = global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
+  if (distributed) {
+    ANNEAL_CHECK(!global_shape.empty() && first_row + rows <= global_shape[0] && count == rows * row_size,
+                 "writing '{}': a slab of {} values at row {} does not fit shape {}", name, count, first_row,
+                 to_string(global_shape));
+  } else {
+    ANNEAL_CHECK(count == element_count(global_shape), "writing '{}': {} values do not fill shape {}", name,
+                 count, to_string(global_shape));
+  }
+
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
+  ANNEAL_H5_CHECK(space.get());
+  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
+  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  Handle dcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
+  const bool empty = element_count(global_shape) == 0;
+  if (!dims.empty() && !empty && (options.deflate > 0 || !options.chunk.empty())) {
+    std::vector<hsize_t> chunk(options.chunk.begin(), options.chunk.end());
+    if (chunk.empty()) {
+      // About 1 MiB chunks: whole trailing rows, as many leading rows as fit.
+      chunk = dims;
+      const std::size_t row_bytes = row_size * dtype_size(dtype);
+      chunk[0] = std::clamp<hsize_t>((1u << 20) / std::max<std::size_t>(row_bytes, 1), 1, dims[0]);
+    }
+    ANNEAL_CHECK(chunk.size() == dims.size(), "writing '{}': chunk shape has {} axes, the data {}", name,
+                 chunk.size(), dims.size());
+    for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::clamp<hsize_t>(chunk[i], 1, dims[i]);
+    ANNEAL_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()));
+    if (options.deflate > 0) {
+      if (options.shuffle) ANNEAL_H5_CHECK(H5Pset_shuffle(dcpl.get()));
+      ANNEAL_H5_CHECK(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::min(options.deflate, 9))));
+    }
+  }
+  ANNEAL_CHECK(!link_exists(id_, name), "'{}': dataset '{}' is written twice", path_.string(), name);
+  Handle ds(ANNEAL_H5_CHECK(H5Dcreate2(id_, name.c_str(), file_type(dtype), space.get(), lcpl.get(),
+                                       dcpl.get(), H5P_DEFAULT)),
+            H5Dclose);
+  if (empty) return;
+
+  // In a parallel file every rank takes part in the write; a rank with nothing to write selects none.
+  const bool writes = distributed ? rows > 0 : (!parallel_ || mpi::rank() == 0);
+  Handle file_space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
+  Handle mem_space;
+  if (!writes) {
+    ANNEAL_H5_CHECK(H5Sselect_none(file_space.get()));
+    mem_space = Handle(ANNEAL_H5_CHECK(H5Scopy(file_space.get())), H5Sclose);
+  } else if (distributed) {
+    std::vector<hsize_t> start(dims.size(), 0), local = dims;
+    start[0] = first_row;
+    local[0] = rows;
+    ANNEAL_H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, local.data(), nullptr));
+    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate_simple(static_cast<int>(local.size()), local.data(), nullptr)), H5Sclose);
+  } else {
+    mem_space = Handle(ANNEAL_H5_CHECK(H5Scopy(space.get())), H5Sclose);
+  }
+  Handle dxpl = transfer_list(parallel_);
+  ANNEAL_CHECK(H5Dwrite(ds.get(), memory_type(dtype), mem_space.get(), file_space.get(), dxpl.get(),
+                        data) >= 0,
+               "'{}': cannot write dataset '{}' (disk full?)", path_.string(), name);
+}
+
+void H5File::create_group(std::string_view group) {
+  const std::string name = absolute(group);
+  if (link_exists(id_, name)) return;
+  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
+  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  Handle g(ANNEAL_H5_CHECK(H5Gcreate2(id_, name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT)), H5Gclose);
+}
+
+}  // namespace anneal::io

@@ -1,0 +1,30 @@
+#pragma once
+// XDMF sidecars: small XML files that tell ParaView and VisIt how to read the HDF5 datasets of a
+// rectilinear grid (3DRectMesh + VXVYVZ, or 2DRectMesh + VXVY), one step or a time series.
+#include <string>
+#include <vector>
+
+#include "io/dtype.hpp"
+
+namespace anneal::io {
+
+struct XdmfField {
+  std::string name;     // what ParaView shows
+  std::string dataset;  // "/fields/velocity"
+  DType dtype = DType::f64;
+  std::size_t components = 1;  // 1: scalar, 2 or 3: vector (trailing axis)
+};
+
+struct XdmfGrid {
+  std::string h5_file;  // as written in the XML: relative to the .xmf, normally just the file name
+  Shape nodes;          // [nz, ny, nx] or [ny, nx]
+  std::vector<XdmfField> fields;
+};
+
+// One grid at one time.
+std::string xdmf_document(const XdmfGrid& grid);
+// A temporal collection: each field dataset has a leading time axis [nt][...], with times[i] the
+// time of row i (DESIGN.md §4: /fields/<name> [nt][...] plus /grid/t).
+std::string xdmf_time_series(const XdmfGrid& grid, const std::vector<double>& times);
+
+}  // namespace anneal::io
