@@ -22,7 +22,7 @@ struct DemoOptions {
   CommonOptions common;
   std::string output_dir = "anneal-demo";
   std::size_t size = 64;
-  bool png = true;
+  bool no_png = false;
 };
 
 void run_taylor_green(const DemoOptions& options, const CommandScope& scope) {
@@ -69,7 +69,7 @@ void run_taylor_green(const DemoOptions& options, const CommandScope& scope) {
   const auto xmf = out.commit();
   log::info("wrote {} and {}", h5.string(), xmf.string());
 
-  if (options.png && mpi::rank() == 0) {
+  if (!options.no_png && mpi::rank() == 0) {
     const auto png = std::filesystem::path(options.output_dir) / "taylor_green_vorticity_z.png";
     if (render_png(h5, "vorticity", png, {"--component", "2", "--axis", "z", "--index", std::to_string(n / 2)}))
       log::info("wrote {}", png.string());
@@ -86,7 +86,7 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--size", options->size, "Grid nodes per axis of the Taylor-Green field")
       ->check(CLI::Range(8, 1024))
       ->capture_default_str();
-  cmd->add_flag("!--no-png", options->png, "Skip the PNG pictures");
+  cmd->add_flag("--no-png", options->no_png, "Skip the PNG pictures");
   add_common_options(*cmd, options->common);
   cmd->callback([options, cmd] {
     const CommandScope scope(*cmd, options->common);

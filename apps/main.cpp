@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "apps/command.hpp"
-#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
@@ -30,6 +29,12 @@ int fail(const std::string& message, int code, std::unique_ptr<anneal::mpi::Sess
   return code;
 }
 
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) path = a->get_name() + (path.empty() ? "" : " ") + path;
+  return path;
+}
+
 std::string usage_hint(const CLI::App& app) {
   const CLI::App* deepest = &app;
   for (bool descended = true; descended;) {
@@ -40,9 +45,27 @@ std::string usage_hint(const CLI::App& app) {
       break;
     }
   }
-  std::string path;
-  for (const CLI::App* a = deepest; a != nullptr; a = a->get_parent()) path = a->get_name() + (path.empty() ? "" : " ") + path;
-  return " (see '" + path + " --help')";
+  return " (see '" + command_path(deepest) + " --help')";
+}
+
+// CLI11 reports a mistyped command as "A subcommand is required"; name the word instead.
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  for (int i = 1; i < argc && level->get_require_subcommand_min() > 0; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word.front() == '-') return {};
+    const CLI::App* next = nullptr;
+    std::string known;
+    for (const CLI::App* sub : level->get_subcommands([](const CLI::App*) { return true; })) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+      if (sub->check_name(word)) next = sub;
+    }
+    if (next == nullptr) {
+      return fmt::format("unknown command '{}' (commands: {}; see '{} --help')", word, known, command_path(level));
+    }
+    level = next;
+  }
+  return {};
 }
 
 }  // namespace
@@ -78,6 +101,8 @@ int main(int argc, char** argv) {
   anneal::apps::register_demo(app);
   anneal::apps::register_flow(app);
 
+  if (const auto unknown = unknown_command(app, anneal_argc, argv); !unknown.empty())
+    return fail(unknown, kExitUsage, session);
   try {
     app.parse(anneal_argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -93,17 +118,6 @@ int main(int argc, char** argv) {
     return fail(e.what() + usage_hint(app), kExitUsage, session);
   } catch (const anneal::Error& e) {
     std::string message = e.what();
-    // A malformed configuration file is found while CLI11 parses; name the file.
-    const std::string config = [&] {
-      for (const CLI::App* sub : app.get_subcommands()) {
-        for (const CLI::App* s = sub;; s = s->get_subcommands().front()) {
-          if (auto path = anneal::config_file_of(*s); !path.empty()) return path;
-          if (s->get_subcommands().empty()) break;
-        }
-      }
-      return std::string();
-    }();
-    if (!config.empty() && message.rfind("malformed TOML", 0) == 0) message = "config file '" + config + "': " + message;
     if (anneal::log::enabled(anneal::log::Level::debug) && !e.where().empty()) message += " [at " + e.where() + "]";
     return fail(message, kExitError, session);
   } catch (const std::exception& e) {

@@ -3,41 +3,28 @@
 #include <toml++/toml.h>
 
 #include <charconv>
-#include <sstream>
+#include <memory>
 
 #include "core/error.hpp"
 
 namespace anneal {
 namespace {
 
-std::string scalar_text(const toml::node& node, const std::string& key) {
-  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+std::string scalar_text(const toml::node& node, const std::string& file, const std::string& key) {
+  if (node.is_string()) return *node.value<std::string>();
   if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
   if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
   if (node.is_floating_point()) return fmt::format("{}", *node.value<double>());
-  ANNEAL_THROW("configuration key '{}' has a value of a type options cannot take "
-               "(use a string, number, boolean or array of those)", key);
+  ANNEAL_THROW("config file '{}': '{}' has a value no option takes (use a string, number, boolean or array)", file,
+               key);
 }
 
-void collect(const toml::table& table, std::vector<std::string>& parents, std::vector<CLI::ConfigItem>& items) {
-  for (const auto& [key, node] : table) {
-    const std::string name(key.str());
-    if (const auto* sub = node.as_table()) {
-      parents.push_back(name);
-      collect(*sub, parents, items);
-      parents.pop_back();
-      continue;
-    }
-    CLI::ConfigItem item;
-    item.parents = parents;
-    item.name = name;
-    if (const auto* array = node.as_array()) {
-      for (const auto& element : *array) item.inputs.push_back(scalar_text(element, name));
-    } else {
-      item.inputs.push_back(scalar_text(node, name));
-    }
-    items.push_back(std::move(item));
-  }
+std::string known_options(const CLI::App& command) {
+  std::string names;
+  for (const CLI::Option* opt : command.get_options())
+    if (!opt->get_lnames().empty() && opt->get_single_name() != "help" && opt->get_single_name() != "config")
+      names += (names.empty() ? "" : ", ") + opt->get_single_name();
+  return names;
 }
 
 nlohmann::json typed(const std::string& text) {
@@ -54,51 +41,64 @@ nlohmann::json typed(const std::string& text) {
 
 }  // namespace
 
-std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const {
+void apply_config_file(CLI::App& command, const std::string& path) {
   toml::table table;
   try {
-    table = toml::parse(input);
+    table = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    ANNEAL_THROW("malformed TOML at line {}, column {}: {}", e.source().begin.line,
+    ANNEAL_THROW("config file '{}': malformed TOML at line {}, column {}: {}", path, e.source().begin.line,
                  e.source().begin.column, e.description());
   }
-  std::vector<CLI::ConfigItem> entries;
-  std::vector<std::string> parents;
-  collect(table, parents, entries);
-  return entries;
-}
-
-std::string TomlConfig::to_config(const CLI::App* app, bool default_also, bool write_description,
-                                  std::string prefix) const {
-  return CLI::ConfigTOML().to_config(app, default_also, write_description, std::move(prefix));
-}
-
-void add_config_option(CLI::App& app) {
-  app.set_config("--config", "", "Read options from a TOML file (command-line options win)")
-      ->check(CLI::ExistingFile);
-  app.config_formatter(std::make_shared<TomlConfig>());
-  app.allow_config_extras(CLI::config_extras_mode::error);
-}
-
-nlohmann::json effective_config(const CLI::App& app) {
-  nlohmann::json config = nlohmann::json::object();
-  for (const CLI::Option* opt : app.get_options()) {
-    const std::string name = opt->get_single_name();
-    if (name.empty() || opt->get_lnames().empty() || name == "help" || name == "help-all" ||
-        name == "config" || name == "version")
-      continue;
-    std::vector<std::string> values = opt->results();
-    if (values.empty()) {
-      if (opt->get_expected_min() == 0) {
-        values = {opt->count() > 0 ? "true" : "false"};  // a flag
-      } else if (!opt->get_default_str().empty()) {
-        values = {opt->get_default_str()};
-      } else {
-        config[name] = nullptr;
-        continue;
-      }
+  for (const auto& [key_view, node] : table) {
+    const std::string key(key_view.str());
+    ANNEAL_CHECK(!node.is_table(), "config file '{}': [{}] is a table, but '{}' takes plain keys ({})", path, key,
+                 command.get_name(), known_options(command));
+    CLI::Option* opt = command.get_option_no_throw("--" + key);
+    ANNEAL_CHECK(opt != nullptr && key != "config" && key != "help",
+                 "config file '{}': unknown option '{}' for '{}' (options: {})", path, key, command.get_name(),
+                 known_options(command));
+    if (opt->count() > 0) continue;  // the command line wins
+    std::vector<std::string> values;
+    if (const auto* array = node.as_array()) {
+      for (const auto& element : *array) values.push_back(scalar_text(element, path, key));
+    } else {
+      values.push_back(scalar_text(node, path, key));
     }
-    if (values.size() == 1 && opt->get_expected_max() <= 1) {
+    try {
+      opt->add_result(values);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      ANNEAL_THROW("config file '{}': option '{}': {}", path, key, e.what());
+    }
+  }
+}
+
+void add_config_option(CLI::App& command) {
+  auto path = std::make_shared<std::string>();
+  command.add_option("--config", *path, "Read options from a TOML file (the command line wins)")
+      ->check(CLI::ExistingFile);
+  // CLI11 reads config files only for the top-level app, so sub-commands apply theirs here, once
+  // the command line is parsed and before the command runs.
+  CLI::App* self = &command;
+  command.parse_complete_callback([self, path] {
+    if (!path->empty()) apply_config_file(*self, *path);
+  });
+}
+
+nlohmann::json effective_config(const CLI::App& command) {
+  nlohmann::json config = nlohmann::json::object();
+  for (const CLI::Option* opt : command.get_options()) {
+    const std::string name = opt->get_single_name();
+    if (opt->get_lnames().empty() || name == "help" || name == "help-all" || name == "config") continue;
+    std::vector<std::string> values = opt->results();
+    if (opt->get_expected_min() == 0) {  // a flag
+      config[name] = opt->count() > 0 && (values.empty() || values.front() != "false");
+      continue;
+    }
+    if (values.empty() && !opt->get_default_str().empty()) values = {opt->get_default_str()};
+    if (values.empty()) {
+      config[name] = nullptr;
+    } else if (values.size() == 1 && opt->get_expected_max() <= 1) {
       config[name] = typed(values.front());
     } else {
       auto array = nlohmann::json::array();
@@ -107,14 +107,6 @@ nlohmann::json effective_config(const CLI::App& app) {
     }
   }
   return config;
-}
-
-std::string config_file_of(const CLI::App& app) {
-  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
-    const CLI::Option* opt = a->get_config_ptr();
-    if (opt && opt->count() > 0) return opt->results().front();
-  }
-  return {};
 }
 
 }  // namespace anneal

@@ -1,32 +1,23 @@
 #pragma once
 // Configuration: every option of a sub-command can also be given in a TOML file (`--config
-// file.toml`, parsed by toml++), with precedence defaults < file < command line. CLI11 applies the
-// precedence; this file teaches it TOML and turns the effective options back into JSON for /meta.
+// file.toml`, parsed by toml++), with precedence defaults < file < command line, and the effective
+// options go back out as JSON for /meta/config.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <memory>
-#include <string>
-
 namespace anneal {
 
-// Keys are option long names (`size = 64` for `--size 64`); [tables] are nested sub-commands.
-// A malformed file throws anneal::Error with the line and column.
-class TomlConfig : public CLI::Config {
- public:
-  std::string to_config(const CLI::App* app, bool default_also, bool write_description,
-                        std::string prefix) const override;
-  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
-};
+// Adds `--config FILE` to `command`. Keys are the command's option long names (`size = 64` for
+// `--size 64`); values are strings, numbers, booleans (flags) or arrays. After the command line
+// is parsed, each key not given on the command line is applied. A malformed file, an unknown key or
+// a value the option rejects is an anneal::Error naming the file (and line for syntax errors).
+void add_config_option(CLI::App& command);
 
-// Adds `--config FILE` to `app` (TOML, unknown keys are errors).
-void add_config_option(CLI::App& app);
+// Applies a TOML file to `command` as `--config` does (public for tests and embedding).
+void apply_config_file(CLI::App& command, const std::string& path);
 
-// The effective value of every named option of `app` after parsing, as JSON: numbers, booleans,
-// strings, or arrays for multi-valued options. `--help`/`--config` themselves are left out.
-nlohmann::json effective_config(const CLI::App& app);
-
-// The path given to `--config` on `app` or its parents, or empty.
-std::string config_file_of(const CLI::App& app);
+// The effective value of every named option of `command` after parsing, as JSON: numbers,
+// booleans, strings, arrays, or null when unset. `--help` and `--config` are left out.
+nlohmann::json effective_config(const CLI::App& command);
 
 }  // namespace anneal

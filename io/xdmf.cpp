@@ -43,8 +43,8 @@ std::string data_item(const std::string& file, const std::string& dataset, DType
                      number_type(dtype), escape(file), escape(dataset));
 }
 
-// The grid element; `step` >= 0 selects row `step` of fields that carry a leading time axis.
-std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, const std::string& indent) {
+// The grid element; `step` >= 0 selects row `step` (at `time`) of fields that carry a leading time axis.
+std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, double time, const std::string& indent) {
   const bool three_d = grid.nodes.size() == 3;
   ANNEAL_CHECK(grid.nodes.size() == 2 || three_d, "XDMF: a rectilinear grid has 2 or 3 axes, got {}",
                grid.nodes.size());
@@ -59,7 +59,7 @@ std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, const 
   xml += indent + "    " + data_item(grid.h5_file, "/grid/y", DType::f64, {ny}) + "\n";
   if (three_d) xml += indent + "    " + data_item(grid.h5_file, "/grid/z", DType::f64, {grid.nodes[0]}) + "\n";
   xml += indent + "  </Geometry>\n";
-  if (step >= 0) xml += fmt::format("{}  <Time Value=\"{}\"/>\n", indent, "{time}");
+  if (step >= 0) xml += fmt::format("{}  <Time Value=\"{}\"/>\n", indent, time);
 
   for (const auto& field : grid.fields) {
     Shape dims = grid.nodes;
@@ -96,17 +96,14 @@ const char* kFooter = "  </Domain>\n</Xdmf>\n";
 }  // namespace
 
 std::string xdmf_document(const XdmfGrid& grid) {
-  return std::string(kHeader) + grid_element(grid, -1, 0, "    ") + kFooter;
+  return std::string(kHeader) + grid_element(grid, -1, 0, 0.0, "    ") + kFooter;
 }
 
 std::string xdmf_time_series(const XdmfGrid& grid, const std::vector<double>& times) {
   std::string xml = kHeader;
   xml += "    <Grid Name=\"series\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
   for (std::size_t i = 0; i < times.size(); ++i) {
-    std::string step = grid_element(grid, static_cast<long>(i), times.size(), "      ");
-    const auto pos = step.find("{time}");
-    step.replace(pos, 6, fmt::format("{}", times[i]));
-    xml += step;
+    xml += grid_element(grid, static_cast<long>(i), times.size(), times[i], "      ");
   }
   xml += "    </Grid>\n";
   return xml + kFooter;

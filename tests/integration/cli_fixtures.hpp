@@ -1,0 +1,38 @@
+#pragma once
+// Inputs for the command-line tests, made with the io library, and checks on what a run left.
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "io/grid_file.hpp"
+#include "io/hdf5_file.hpp"
+#include "physics/flow/taylor_green.hpp"
+#include "tests/support/run_process.hpp"
+
+namespace anneal::test {
+
+// A periodic Taylor-Green velocity file of n^3 nodes, as a user would bring it.
+inline void write_velocity_file(const std::filesystem::path& path, std::size_t n) {
+  io::RectilinearGrid grid;
+  grid.x = grid.y = grid.z = io::periodic_axis(0, 2 * std::acos(-1.0), n);
+  std::vector<double> u(n * n * n * 3);
+  physics::flow::sample_taylor_green(grid, 0, n, u);
+  auto file = io::H5File::create(path);
+  io::write_grid(file, grid);
+  file.write<double>("/fields/velocity", u, {n, n, n, 3});
+}
+
+// The one-line error contract: non-zero exit, exactly one line on stderr, "anneal: error: ...".
+inline bool is_one_line_error(const ProcessResult& r) {
+  return r.exit_code > 0 && r.err.rfind("anneal: error: ", 0) == 0 && r.err.find('\n') == r.err.size() - 1;
+}
+
+// Names in `dir` (outputs and temporaries a failed run must not leave).
+inline std::vector<std::string> names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace anneal::test
