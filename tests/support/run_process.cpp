@@ -41,7 +41,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
-  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    // The test process is itself an MPI singleton; its OpenMPI/PMIx variables would make a child
+    // mpiexec or anneal believe it belongs to this job.
+    const std::string_view entry(*e);
+    const bool mpi_internal = (entry.rfind("OMPI_", 0) == 0 && entry.rfind("OMPI_ALLOW_RUN_AS_ROOT", 0) != 0) ||
+                              entry.rfind("PMIX_", 0) == 0;
+    if (!mpi_internal) env_storage.emplace_back(entry);
+  }
   env_storage.insert(env_storage.end(), options.env.begin(), options.env.end());
   std::vector<char*> env;
   for (auto& e : env_storage) env.push_back(e.data());
