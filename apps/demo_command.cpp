@@ -31,6 +31,7 @@ void run_taylor_green(const DemoOptions& options, const CommandScope& scope) {
   const double two_pi = 2 * std::acos(-1.0);
   io::RectilinearGrid grid;
   grid.x = grid.y = grid.z = io::periodic_axis(0.0, two_pi, n);
+  grid.units = "m";
 
   const BlockRange mine = block_range(n, mpi::size(), mpi::rank());
   const auto window = flow::vorticity_input_window(n, true, mine.begin, mine.end);

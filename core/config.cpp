@@ -27,9 +27,12 @@ std::string known_options(const CLI::App& command) {
   return names;
 }
 
-nlohmann::json typed(const std::string& text) {
-  if (text == "true") return true;
-  if (text == "false") return false;
+// Numbers stay numbers in /meta/config, but only for numeric options: a name "007" stays a string.
+nlohmann::json typed(const CLI::Option& opt, const std::string& text) {
+  const std::string type = opt.get_type_name();
+  const bool numeric = type.find("INT") != std::string::npos || type.find("FLOAT") != std::string::npos ||
+                       type.find("NUMBER") != std::string::npos;
+  if (!numeric) return text;
   std::int64_t i = 0;
   auto [ip, iec] = std::from_chars(text.data(), text.data() + text.size(), i);
   if (iec == std::errc{} && ip == text.data() + text.size()) return i;
@@ -77,11 +80,23 @@ void add_config_option(CLI::App& command) {
   auto path = std::make_shared<std::string>();
   command.add_option("--config", *path, "Read options from a TOML file (the command line wins)")
       ->check(CLI::ExistingFile);
+  // CLI11 checks required options before a sub-command's callbacks run, which would refuse one
+  // given in the file; so required options are checked here instead, after the file is applied.
+  std::vector<CLI::Option*> required;
+  for (CLI::Option* opt : command.get_options())
+    if (opt->get_required()) {
+      required.push_back(opt);
+      opt->required(false);
+      opt->description(opt->get_description() + " (required)");
+    }
   // CLI11 reads config files only for the top-level app, so sub-commands apply theirs here, once
-  // the command line is parsed and before the command runs.
+  // the command line is parsed and before the command runs. (Call this after adding the options.)
   CLI::App* self = &command;
-  command.parse_complete_callback([self, path] {
+  command.parse_complete_callback([self, path, required] {
     if (!path->empty()) apply_config_file(*self, *path);
+    for (const CLI::Option* opt : required)
+      ANNEAL_CHECK(opt->count() > 0, "{} is required (on the command line or in the --config file); see '{} --help'",
+                   opt->get_lnames().empty() ? opt->get_name() : "--" + opt->get_lnames().front(), self->get_name());
   });
 }
 
@@ -99,10 +114,10 @@ nlohmann::json effective_config(const CLI::App& command) {
     if (values.empty()) {
       config[name] = nullptr;
     } else if (values.size() == 1 && opt->get_expected_max() <= 1) {
-      config[name] = typed(values.front());
+      config[name] = typed(*opt, values.front());
     } else {
       auto array = nlohmann::json::array();
-      for (const auto& v : values) array.push_back(typed(v));
+      for (const auto& v : values) array.push_back(typed(*opt, v));
       config[name] = array;
     }
   }

@@ -11,6 +11,8 @@ namespace anneal {
 // `--size 64`); values are strings, numbers, booleans (flags) or arrays. After the command line
 // is parsed, each key not given on the command line is applied. A malformed file, an unknown key or
 // a value the option rejects is an anneal::Error naming the file (and line for syntax errors).
+// Call it after the command's other options: it takes over their `required()` check (so that the
+// file may supply them) and the command's parse_complete_callback.
 void add_config_option(CLI::App& command);
 
 // Applies a TOML file to `command` as `--config` does (public for tests and embedding).

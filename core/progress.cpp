@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -44,11 +45,14 @@ std::string Progress::format_duration(double seconds) {
 std::string Progress::format_line(const std::string& label, std::int64_t done, std::int64_t total,
                                   double elapsed_s, const std::string& figure) {
   std::string line = fmt::format("{}: {}/{}", label, done, total);
-  if (total > 0) line += fmt::format(" ({:.0f}%)", 100.0 * static_cast<double>(done) / static_cast<double>(total));
+  // Rounded down: "100%" only when done.
+  if (total > 0) line += fmt::format(" ({}%)", 100 * done / total);
   if (!figure.empty()) line += "  " + figure;
   if (elapsed_s > 0 && done > 0) {
     const double rate = static_cast<double>(done) / elapsed_s;
-    line += rate >= 1.0 ? fmt::format("  {:.3g} it/s", rate) : fmt::format("  {:.3g} s/it", 1.0 / rate);
+    line += rate >= 100.0 ? fmt::format("  {:.0f} it/s", rate)
+            : rate >= 1.0 ? fmt::format("  {:.3g} it/s", rate)
+                          : fmt::format("  {:.3g} s/it", 1.0 / rate);
     if (done < total) line += "  ETA " + format_duration(static_cast<double>(total - done) / rate);
   }
   return line;
@@ -81,7 +85,10 @@ void Progress::emit(const std::string& text, bool final) {
   auto& os = *options_.stream;
   if (live_) {
     // \r + erase-to-end-of-line redraws the bar in place.
-    os << '\r' << text << "\033[K";
+    constexpr int kWidth = 24;
+    const int filled = total_ > 0 ? static_cast<int>(kWidth * std::min(done_, total_) / total_) : 0;
+    os << '\r' << '[' << std::string(static_cast<std::size_t>(filled), '#')
+       << std::string(static_cast<std::size_t>(kWidth - filled), '.') << "] " << text << "\033[K";
     if (final) os << '\n';
   } else {
     os << text << '\n';

@@ -17,11 +17,11 @@ std::vector<double> periodic_axis(double lo, double hi, std::size_t n) {
   return axis;
 }
 
-void write_grid(H5File& file, const RectilinearGrid& grid, const std::string& units) {
+void write_grid(H5File& file, const RectilinearGrid& grid) {
   auto put = [&](const char* name, const std::vector<double>& axis) {
     const std::string path = std::string("/grid/") + name;
     file.write<double>(path, axis, {axis.size()});
-    file.set_attribute(path, "units", units);
+    file.set_attribute(path, "units", grid.units);
   };
   put("x", grid.x);
   put("y", grid.y);
@@ -45,6 +45,7 @@ RectilinearGrid read_grid(const H5File& file) {
   grid.x = get("x");
   grid.y = get("y");
   if (file.exists("/grid/z")) grid.z = get("z");
+  if (file.has_attribute("/grid/x", "units")) grid.units = file.string_attribute("/grid/x", "units");
   return grid;
 }
 

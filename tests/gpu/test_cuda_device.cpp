@@ -37,7 +37,7 @@ TEST_CASE("a CUDA kernel agrees with the CPU", "[gpu]") {
   for (int i = 0; i < n; ++i) REQUIRE(y[i] == expected[i]);  // one fused multiply-add each side
 }
 
-TEST_CASE("--device cuda:N names an existing device", "[gpu]") {
+TEST_CASE("device cuda:N names an existing device", "[gpu]") {
   require_gpu();
   REQUIRE(anneal::parse_device("cuda:0").name() == "cuda:0");
   REQUIRE_THROWS(anneal::parse_device("cuda:" + std::to_string(anneal::cuda_device_count())));

@@ -14,7 +14,7 @@ using namespace anneal;
 using namespace anneal::test;
 using Catch::Matchers::Contains;
 
-TEST_CASE("--version prints the version and commit", "[cli]") {
+TEST_CASE("the version flag prints the version and commit", "[cli]") {
   const auto r = run_anneal({"--version"});
   REQUIRE(r.exit_code == 0);
   REQUIRE_THAT(r.out, Contains(std::string("anneal ") + std::string(anneal::version())));

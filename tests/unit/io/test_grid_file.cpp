@@ -17,17 +17,18 @@ TEST_CASE("periodic axes leave out the end point", "[io][grid]") {
 
 TEST_CASE("a grid round-trips and malformed grids are refused", "[io][grid]") {
   anneal::test::TempDir dir;
-  RectilinearGrid grid{{0, 1, 3}, {0, 0.5}, {-1, 0, 2, 5}};
+  RectilinearGrid grid{{0, 1, 3}, {0, 0.5}, {-1, 0, 2, 5}, "m"};
   REQUIRE(grid.field_shape(3) == Shape{4, 2, 3, 3});
   REQUIRE(grid.field_shape() == Shape{4, 2, 3});
   {
     auto file = H5File::create(dir / "g.h5");
-    write_grid(file, grid, "m");
+    write_grid(file, grid);
   }
   const auto file = H5File::open_read(dir / "g.h5");
   const auto back = read_grid(file);
   REQUIRE(back.x == grid.x);
   REQUIRE(back.z == grid.z);
+  REQUIRE(back.units == "m");
   REQUIRE(file.string_attribute("/grid/x", "units") == "m");
 
   {
@@ -41,7 +42,7 @@ TEST_CASE("a grid round-trips and malformed grids are refused", "[io][grid]") {
 
 TEST_CASE("a grid output is an HDF5 file plus an XDMF sidecar, both complete", "[io][grid]") {
   anneal::test::TempDir dir;
-  RectilinearGrid grid{{0, 1}, {0, 1, 2}, {}};
+  RectilinearGrid grid{{0, 1}, {0, 1, 2}, {}, "1"};
   std::vector<float> p{1, 2, 3, 4, 5, 6};
   GridOutput out(dir / "p.h5", grid, {"test", "{}", "cpu", {}});
   out.write_field<float>("pressure", p, 1, 0, "Pa");

@@ -58,7 +58,7 @@ TEST_CASE("Taylor-Green vorticity converges at 4th order on periodic grids", "[p
 }
 
 TEST_CASE("three-point differences are exact for fields quadratic on uneven grids", "[physics][vorticity]") {
-  RectilinearGrid g{{0.0, 0.3, 0.5, 1.1, 1.2}, {-1.0, -0.2, 0.4, 0.45}, {0.0, 0.1, 0.35, 0.9, 1.0, 1.7}};
+  RectilinearGrid g{{0.0, 0.3, 0.5, 1.1, 1.2}, {-1.0, -0.2, 0.4, 0.45}, {0.0, 0.1, 0.35, 0.9, 1.0, 1.7}, "1"};
   const std::size_t nz = g.z.size(), ny = g.y.size(), nx = g.x.size();
   const auto win = vorticity_input_window(nz, false, 0, nz);
   REQUIRE(win.first == 0);
@@ -74,7 +74,7 @@ TEST_CASE("three-point differences are exact for fields quadratic on uneven grid
 }
 
 TEST_CASE("slabs computed separately equal the whole, bit for bit", "[physics][vorticity]") {
-  RectilinearGrid g{{0.0, 0.3, 0.5, 1.1}, {-1.0, -0.2, 0.4}, {0.0, 0.1, 0.35, 0.9, 1.0, 1.7, 2.0}};
+  RectilinearGrid g{{0.0, 0.3, 0.5, 1.1}, {-1.0, -0.2, 0.4}, {0.0, 0.1, 0.35, 0.9, 1.0, 1.7, 2.0}, "1"};
   const std::size_t nz = g.z.size(), plane = g.y.size() * g.x.size() * 3;
   const auto all = vorticity_input_window(nz, false, 0, nz);
   std::vector<double> whole(nz * plane);
@@ -91,7 +91,7 @@ TEST_CASE("slabs computed separately equal the whole, bit for bit", "[physics][v
 }
 
 TEST_CASE("periodic axes must be evenly spaced and long enough", "[physics][vorticity]") {
-  RectilinearGrid g{{0.0, 0.1, 0.2, 0.4, 0.5, 0.6}, {0, 1, 2}, {0, 1, 2}};
+  RectilinearGrid g{{0.0, 0.1, 0.2, 0.4, 0.5, 0.6}, {0, 1, 2}, {0, 1, 2}, "1"};
   const auto win = vorticity_input_window(3, false, 0, 3);
   std::vector<double> u(3 * 3 * 6 * 3), w(3 * 3 * 6 * 3);
   REQUIRE_THROWS_WITH(compute_vorticity(g, {true, false, false}, win, u, 0, 3, w),

@@ -1,0 +1,81 @@
+"""Command line: `python3 -m anneal_post render ...` and the `anneal-render` console script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .fields import PostError
+from .render import render
+
+PROG = "anneal_post"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes get the same one-line error and exit status 2 as every other error."""
+
+    def error(self, message: str):
+        _fail(message)
+
+
+def _component(text: str) -> int | str:
+    if text == "magnitude":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad component '{text}': give an integer or 'magnitude'") from None
+
+
+def _add_render_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE.h5", help="anneal HDF5 file with /grid and /fields")
+    p.add_argument("field", metavar="FIELD", help="name under /fields, or a full dataset path starting with '/'")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG to write (atomically)")
+    p.add_argument("--component", type=_component, metavar="N|magnitude",
+                   help="vector fields: component index or 'magnitude' (default: magnitude)")
+    p.add_argument("--axis", choices=("x", "y", "z"), help="3-D fields: slice normal to this axis (default: z)")
+    p.add_argument("--index", type=int, metavar="K",
+                   help="3-D fields: plane index along --axis, negative counts from the end (default: middle)")
+    p.add_argument("--time", type=int, metavar="STEP", help="time series: step index (default: last)")
+    p.add_argument("--cmap", default="viridis", metavar="NAME", help="matplotlib colormap (default: viridis)")
+    p.add_argument("--vmin", type=float, help="colour scale minimum (default: data minimum)")
+    p.add_argument("--vmax", type=float, help="colour scale maximum (default: data maximum)")
+    p.add_argument("--title", metavar="T", help="plot title (default: field and slice)")
+    p.add_argument("--dpi", type=float, default=150, help="resolution (default: 150)")
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    try:
+        out = render(
+            args.file, args.field, args.output,
+            axis=args.axis, index=args.index, component=args.component, time=args.time,
+            cmap=args.cmap, vmin=args.vmin, vmax=args.vmax, title=args.title, dpi=args.dpi,
+        )
+    except (PostError, OSError) as e:
+        _fail(str(e))
+    print(out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 -m anneal_post <command> ...`; returns the exit status."""
+    parser = _Parser(prog=PROG, description="Post-processing for anneal HDF5 outputs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_render_arguments(commands.add_parser("render", help="draw a 2-D slice of a field to PNG"))
+    args = parser.parse_args(argv)
+    return _run_render(args)
+
+
+def render_main(argv: list[str] | None = None) -> int:
+    """The `anneal-render` console script: the render command without the command word."""
+    parser = _Parser(prog="anneal-render", description="Draw a 2-D slice of an anneal field to PNG.")
+    _add_render_arguments(parser)
+    return _run_render(parser.parse_args(argv))
+
+
+def _fail(message: str):
+    # One line, no traceback: these are user mistakes, not bugs (DESIGN §5).
+    # HDF5 messages can span lines; keep the contract of exactly one.
+    one_line = " ".join(message.splitlines())
+    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    sys.exit(2)
