@@ -2,6 +2,10 @@
 # and a CUDA build still runs, and passes its tests, on a machine without a GPU.
 set(ANNEAL_HAVE_CUDA OFF)
 if(NOT ANNEAL_CUDA STREQUAL "OFF")
+  # The toolkit's usual home, for machines where it is installed but not on the PATH.
+  if(NOT DEFINED ENV{CUDACXX} AND NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
