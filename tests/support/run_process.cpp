@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -17,15 +15,6 @@
 extern char** environ;
 
 namespace anneal::test {
-namespace {
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
-
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
   TempDir capture;
   const auto out_path = capture / "stdout", err_path = capture / "stderr";
@@ -69,8 +58,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
   ProcessResult result;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = read_text(out_path);
+  result.err = read_text(err_path);
   return result;
 }
 

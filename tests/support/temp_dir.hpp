@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <string>
 
 namespace anneal::test {
 // A fresh directory under the system temp dir, removed with everything in it at scope exit.
@@ -15,4 +16,7 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole content of a file ("" if it cannot be read).
+std::string read_text(const std::filesystem::path& path);
 }  // namespace anneal::test

@@ -10,14 +10,7 @@
 using anneal::io::AtomicOutput;
 using Catch::Matchers::Contains;
 
-namespace {
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
+using anneal::test::read_text;
 
 TEST_CASE("an output appears under its final name only when committed", "[io][atomic]") {
   anneal::test::TempDir dir;
@@ -45,7 +38,7 @@ TEST_CASE("a failed write leaves the previous output untouched and no temporary 
     throw std::runtime_error("the run failed half way");
   } catch (const std::runtime_error&) {
   }
-  REQUIRE(read_all(dir / "a.txt") == "complete old result\n");
+  REQUIRE(read_text(dir / "a.txt") == "complete old result\n");
   REQUIRE_FALSE(std::filesystem::exists(dir / "a.txt.tmp"));
 }
 
@@ -57,7 +50,7 @@ TEST_CASE("inputs are never overwritten, whatever the path spelling", "[io][atom
   REQUIRE_THROWS_WITH(AtomicOutput(dir / "sub" / ".." / "in.h5", {dir / "in.h5"}), Contains("is the input"));
   std::filesystem::create_symlink(dir / "in.h5", dir / "link.h5");
   REQUIRE_THROWS_WITH(AtomicOutput(dir / "link.h5", {dir / "in.h5"}), Contains("is the input"));
-  REQUIRE(read_all(dir / "in.h5") == "input");
+  REQUIRE(read_text(dir / "in.h5") == "input");
 }
 
 TEST_CASE("an output directory that does not exist is reported before any work", "[io][atomic]") {
