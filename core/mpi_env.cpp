@@ -56,6 +56,13 @@ double max_over_ranks(double value) {
   return result;
 }
 
+double sum_over_ranks(double value) {
+  if (size() == 1) return value;
+  double result = value;
+  ANNEAL_MPI_CHECK(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+  return result;
+}
+
 bool any_rank(bool flag) {
   if (size() == 1) return flag;
   int local = flag ? 1 : 0, global = 0;

@@ -19,6 +19,7 @@ void barrier();
 // Collective helpers for the few values rank 0 decides for everyone (timestamps, file digests).
 std::string broadcast(std::string value, int root = 0);
 double max_over_ranks(double value);
+double sum_over_ranks(double value);
 bool any_rank(bool flag);
 
 // RAII: PetscInitialize/PetscFinalize. `petsc_args` are the PETSc options (what followed `--` on

@@ -1,0 +1,48 @@
+#pragma once
+// Reverse-mode automatic differentiation on a define-by-run tape (DESIGN.md §2). Each op that
+// takes inputs requiring gradients records a Node: its inputs and a backward function mapping the
+// gradient of its output to the gradients of its inputs. Backward functions are written with the
+// same tensor ops, run with recording off: first-order reverse mode. Derivatives with respect to a
+// network's inputs (PINN residuals) come from forward jets instead (nn/jet.hpp).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nn/tensor.hpp"
+
+namespace anneal::nn {
+
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& output_grad)>;
+
+struct Node {
+  std::string name;             // the op, for error messages
+  std::vector<Tensor> inputs;   // gradients flow to those that require them
+  BackwardFn backward;          // returns one gradient per input (undefined: none)
+};
+
+// Whether ops record the tape on this thread (on by default).
+bool grad_enabled();
+
+// Recording is off while this lives (evaluation, optimizer steps, backward functions).
+class NoGrad {
+ public:
+  NoGrad();
+  ~NoGrad();
+  NoGrad(const NoGrad&) = delete;
+  NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Attaches `backward` to `output` if recording is on and any input requires gradients.
+// Every op ends with this; it is also the custom-op API (implicit layers register an adjoint solve).
+Tensor record(Tensor output, std::vector<Tensor> inputs, BackwardFn backward, std::string name);
+
+// Runs reverse mode from `root` with gradient `root_grad`, accumulating into the leaves' grad().
+void run_backward(const Tensor& root, const Tensor& root_grad);
+
+// Gradients of `output` (a scalar) with respect to `inputs`, returned rather than accumulated.
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs);
+
+}  // namespace anneal::nn
