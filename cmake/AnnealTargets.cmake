@@ -2,8 +2,19 @@
 # One library target per module, anneal_<name>, with the repository root as include root.
 set(ANNEAL_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
     -Wnon-virtual-dtor -Woverloaded-virtual)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 reports false positives inside its own AVX-512 intrinsics when Eigen is inlined at -O2.
+  list(APPEND ANNEAL_WARNINGS -Wno-maybe-uninitialized)
+endif()
 if(ANNEAL_WERROR)
   list(APPEND ANNEAL_WARNINGS -Werror)
+endif()
+
+# Kernels are compiled for the CPU that builds them (AVX2/AVX-512 where present): anneal is built
+# where it runs, as HPC codes are. Turn off for a binary that must run on older CPUs.
+option(ANNEAL_NATIVE "Optimise for the building machine's CPU (-march=native)" ON)
+if(ANNEAL_NATIVE)
+  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-march=native>)
 endif()
 
 function(anneal_warnings target)

@@ -13,6 +13,26 @@ thread_local bool recording = true;
 
 bool grad_enabled() { return recording; }
 
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  auto detach_inputs = [&pending](Node& node) {
+    node.backward = nullptr;  // its captures may share the inputs: drop them first
+    for (auto& in : node.inputs) {
+      TensorImpl* impl = in.impl();
+      // Only a node nobody else holds may be taken apart here; others live on.
+      if (impl && in.impl_ptr().use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
+        pending.push_back(std::move(impl->grad_fn));
+    }
+    node.inputs.clear();
+  };
+  detach_inputs(*this);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    detach_inputs(*node);
+  }  // each node dies here with no inputs left, so no recursion
+}
+
 NoGrad::NoGrad() : previous_(recording) { recording = false; }
 NoGrad::~NoGrad() { recording = previous_; }
 
@@ -62,9 +82,11 @@ void accumulate(std::unordered_map<TensorImpl*, Tensor>& grads, TensorImpl* impl
   }
 }
 
-// Runs the tape; `sink` receives each leaf's total gradient.
+// Runs the tape; `sink` receives each leaf's total gradient, and that of each tensor in `targets`
+// (intermediate tensors whose gradient is asked for) once it is complete.
 template <class Sink>
-void propagate(const Tensor& root, const Tensor& root_grad, Sink&& sink) {
+void propagate(const Tensor& root, const Tensor& root_grad, Sink&& sink,
+               const std::unordered_set<TensorImpl*>& targets = {}) {
   ANNEAL_CHECK(root.requires_grad(), "backward() on a tensor that does not require gradients");
   ANNEAL_CHECK(root_grad.shape() == root.shape(), "backward(): gradient of shape {} for a tensor of shape {}",
                to_string(root_grad.shape()), to_string(root.shape()));
@@ -80,6 +102,7 @@ void propagate(const Tensor& root, const Tensor& root_grad, Sink&& sink) {
     if (it == grads.end()) continue;  // no path to the root
     const Tensor g = it->second;
     grads.erase(it);
+    if (targets.count(impl)) sink(impl, g);  // complete: every consumer came earlier in the order
     const Node& node = *impl->grad_fn;
     std::vector<Tensor> input_grads = node.backward(g);
     ANNEAL_ASSERT(input_grads.size() == node.inputs.size());
@@ -109,10 +132,13 @@ void run_backward(const Tensor& root, const Tensor& root_grad) {
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs) {
   ANNEAL_CHECK(output.numel() == 1, "grad(): the output must be a scalar, it has shape {}", to_string(output.shape()));
   std::unordered_map<TensorImpl*, Tensor> found;
-  propagate(output, Tensor::ones(output.shape(), output.dtype()), [&](TensorImpl* leaf, const Tensor& g) {
-    auto it = found.find(leaf);
-    found[leaf] = it == found.end() ? g : add(it->second, g);
-  });
+  std::unordered_set<TensorImpl*> targets;
+  for (const auto& in : inputs)
+    if (in.defined() && in.grad_fn()) targets.insert(in.impl());
+  propagate(output, Tensor::ones(output.shape(), output.dtype()), [&](TensorImpl* t, const Tensor& g) {
+    auto it = found.find(t);
+    found[t] = it == found.end() ? g : add(it->second, g);
+  }, targets);
   std::vector<Tensor> result;
   for (const auto& in : inputs) {
     auto it = found.find(in.impl());

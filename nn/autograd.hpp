@@ -18,6 +18,9 @@ struct Node {
   std::string name;             // the op, for error messages
   std::vector<Tensor> inputs;   // gradients flow to those that require them
   BackwardFn backward;          // returns one gradient per input (undefined: none)
+  // Releases the graph behind this node iteratively: a chain of 10⁵ ops would overflow the stack
+  // if each node's destruction destroyed the next one recursively.
+  ~Node();
 };
 
 // Whether ops record the tape on this thread (on by default).
@@ -42,7 +45,8 @@ Tensor record(Tensor output, std::vector<Tensor> inputs, BackwardFn backward, st
 // Runs reverse mode from `root` with gradient `root_grad`, accumulating into the leaves' grad().
 void run_backward(const Tensor& root, const Tensor& root_grad);
 
-// Gradients of `output` (a scalar) with respect to `inputs`, returned rather than accumulated.
+// Gradients of `output` (a scalar) with respect to `inputs` (leaves or intermediate tensors),
+// returned rather than accumulated.
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs);
 
 }  // namespace anneal::nn

@@ -1,9 +1,139 @@
 #include "nn/jet.hpp"
 
+#include <Eigen/Core>
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+
 #include "core/error.hpp"
+#include "nn/autograd.hpp"
 #include "nn/ops.hpp"
 
 namespace anneal::nn {
+namespace {
+
+// σ', σ'' and σ''' at one point, from v = σ(z) and c = cos z (for sin only). The expensive
+// transcendental, σ itself, is computed beforehand by Eigen's vectorised kernels.
+template <class T>
+struct Derivatives {
+  T d1, d2, d3;
+};
+
+template <class T>
+Derivatives<T> derivatives(Activation activation, T v, T c) {
+  switch (activation) {
+    case Activation::tanh: {
+      const T s = 1 - v * v;
+      return {s, -2 * v * s, s * (6 * v * v - 2)};
+    }
+    case Activation::sin: return {c, -v, -c};
+    case Activation::sigmoid: {
+      const T d = v * (1 - v), b = 1 - 2 * v;
+      return {d, d * b, d * b * b - 2 * d * d};
+    }
+    default: return {1, 0, 0};
+  }
+}
+
+bool has_fused_kernel(Activation a) {
+  return a == Activation::tanh || a == Activation::sin || a == Activation::sigmoid;
+}
+
+// σ(z) into v and, for sin, cos(z) into c, over one contiguous chunk.
+template <class T>
+void activate_chunk(Activation activation, const T* z, T* v, T* c, std::int64_t n) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  Eigen::Map<const Array> in(z, n);
+  Eigen::Map<Array> out(v, n);
+  switch (activation) {
+    case Activation::tanh: out = in.tanh(); break;
+    case Activation::sigmoid: out = in.logistic(); break;
+    case Activation::sin:
+      out = in.sin();
+      Eigen::Map<Array>(c, n) = in.cos();
+      break;
+    default: out = in; break;
+  }
+}
+
+constexpr std::int64_t kChunk = 2048;
+
+// The fused activation on a packed jet [1 + 2k, N·w]: out_0 = σ(z), out_{1+i} = σ' f_i,
+// out_{1+k+i} = σ'' f_i² + σ' s_i. Its backward, for upstream gradients G:
+//   ∂L/∂z   = G_0 σ' + Σ_i G_{1+i} σ'' f_i + G_{1+k+i} (σ''' f_i² + σ'' s_i)
+//   ∂L/∂f_i = G_{1+i} σ' + 2 G_{1+k+i} σ'' f_i
+//   ∂L/∂s_i = G_{1+k+i} σ'
+Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_t k) {
+  const std::int64_t m = packed.numel() / (1 + 2 * k);  // N · width
+  Tensor out = Tensor::empty(packed.shape(), packed.dtype());
+  dispatch(packed.dtype(), [&]<class T>() {
+    const T* in = packed.data<T>();
+    T* o = out.data<T>();
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, kChunk), [&](const auto& r) {
+      const std::int64_t lo = r.begin(), n = r.end() - r.begin();
+      std::vector<T> cosine(static_cast<std::size_t>(n));
+      activate_chunk<T>(activation, in + lo, o + lo, cosine.data(), n);
+      for (std::int64_t i = 0; i < k; ++i) {
+        const T* f = in + (1 + i) * m + lo;
+        const T* s = in + (1 + k + i) * m + lo;
+        T* of = o + (1 + i) * m + lo;
+        T* os = o + (1 + k + i) * m + lo;
+        for (std::int64_t e = 0; e < n; ++e) {
+          const auto d = derivatives<T>(activation, o[lo + e], cosine[static_cast<std::size_t>(e)]);
+          of[e] = d.d1 * f[e];
+          os[e] = d.d2 * f[e] * f[e] + d.d1 * s[e];
+        }
+      }
+    });
+  });
+  const Tensor saved = out.detach();  // σ(z) in row 0: the backward's derivatives come from it
+  return record(out, {packed}, [packed, saved, activation, k, m](const Tensor& g) {
+    Tensor grad = Tensor::empty(packed.shape(), packed.dtype());
+    dispatch(packed.dtype(), [&]<class T>() {
+      const T* in = packed.data<T>();
+      const T* v = saved.data<T>();
+      const T* gp = g.data<T>();
+      T* o = grad.data<T>();
+      tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, kChunk), [&](const auto& r) {
+        const std::int64_t lo = r.begin(), n = r.end() - r.begin();
+        std::vector<T> cosine(static_cast<std::size_t>(n));
+        if (activation == Activation::sin) {
+          using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+          Eigen::Map<Array>(cosine.data(), n) = Eigen::Map<const Array>(in + lo, n).cos();
+        }
+        for (std::int64_t e = 0; e < n; ++e)
+          o[lo + e] = gp[lo + e] * derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]).d1;
+        for (std::int64_t i = 0; i < k; ++i) {
+          const T* f = in + (1 + i) * m + lo;
+          const T* s = in + (1 + k + i) * m + lo;
+          const T* g1 = gp + (1 + i) * m + lo;
+          const T* g2 = gp + (1 + k + i) * m + lo;
+          T* of = o + (1 + i) * m + lo;
+          T* os = o + (1 + k + i) * m + lo;
+          for (std::int64_t e = 0; e < n; ++e) {
+            const auto d = derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]);
+            o[lo + e] += g1[e] * d.d2 * f[e] + g2[e] * (d.d3 * f[e] * f[e] + d.d2 * s[e]);
+            of[e] = g1[e] * d.d1 + 2 * g2[e] * d.d2 * f[e];
+            os[e] = g2[e] * d.d1;
+          }
+        }
+      });
+    });
+    return std::vector<Tensor>{grad};
+  }, "activation_jet");
+}
+
+}  // namespace
+
+Tensor Jet::value() const { return squeeze(slice(packed_, 0, 0, 1), 0); }
+Tensor Jet::first(std::int64_t i) const {
+  ANNEAL_CHECK(i >= 0 && i < k_, "jet: direction {} of {}", i, k_);
+  return squeeze(slice(packed_, 0, 1 + i, 2 + i), 0);
+}
+Tensor Jet::second(std::int64_t i) const {
+  ANNEAL_CHECK(i >= 0 && i < k_, "jet: direction {} of {}", i, k_);
+  return squeeze(slice(packed_, 0, 1 + k_ + i, 2 + k_ + i), 0);
+}
 
 Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims) {
   ANNEAL_CHECK(x.dim() == 2, "jet: inputs must be [N, d], got {}", to_string(x.shape()));
@@ -15,27 +145,32 @@ Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims) {
     ANNEAL_CHECK(dim >= 0 && dim < d, "jet: direction {} is not one of the {} input columns", dim, d);
     one_hot[static_cast<std::size_t>(i * d + dim)] = 1.0;
   }
-  // ∂x/∂x_i is the same unit row for every point: broadcast rather than stored N times.
   const Tensor first = broadcast_to(Tensor::from_vector(one_hot, {k, 1, d}, x.dtype()), {k, n, d});
-  return {x, first, Tensor::zeros({k, n, d}, x.dtype())};
+  return Jet(concat({unsqueeze(x, 0), first, Tensor::zeros({k, n, d}, x.dtype())}, 0), k);
 }
 
 Jet linear_jet(const Jet& in, const Tensor& weight, const Tensor& bias) {
-  Jet out;
-  out.value = matmul(in.value, weight);
-  if (bias.defined()) out.value = add(out.value, bias);
-  out.first = matmul(in.first, weight);  // [k, N, in] x [in, out]: one GEMM
-  out.second = matmul(in.second, weight);
-  return out;
+  // Every stream is multiplied by W in one GEMM; the bias enters the value stream only.
+  Tensor out = matmul(in.packed(), weight);
+  if (bias.defined()) {
+    const std::int64_t width = weight.size(1);
+    const Tensor padded = concat({bias.reshape({1, 1, width}),
+                                  Tensor::zeros({2 * in.directions(), 1, width}, bias.dtype())}, 0);
+    out = add(out, padded);
+  }
+  return Jet(out, in.directions());
 }
 
 Jet activation_jet(const Jet& in, Activation activation) {
-  const ActivationDerivatives s = activate_with_derivatives(activation, in.value);
-  Jet out;
-  out.value = s.value;
-  out.first = mul(s.first, in.first);  // σ' broadcasts over the k directions
-  out.second = add(mul(s.second, square(in.first)), mul(s.first, in.second));
-  return out;
+  const std::int64_t k = in.directions();
+  if (has_fused_kernel(activation)) return Jet(fused_activation(in.packed(), activation, k), k);
+  // Other activations: the same formulas with ordinary differentiable ops.
+  const ActivationDerivatives s = activate_with_derivatives(activation, in.value());
+  std::vector<Tensor> streams{s.value};
+  for (std::int64_t i = 0; i < k; ++i) streams.push_back(mul(s.first, in.first(i)));
+  for (std::int64_t i = 0; i < k; ++i)
+    streams.push_back(add(mul(s.second, square(in.first(i))), mul(s.first, in.second(i))));
+  return Jet(stack(streams, 0), k);
 }
 
 }  // namespace anneal::nn

@@ -1,4 +1,5 @@
 // Element-wise ops: broadcasting binary kernels and unary maps, each with its backward.
+#include <Eigen/Core>
 #include <tbb/parallel_for.h>
 
 #include <cmath>
@@ -110,6 +111,23 @@ Tensor unary(const Tensor& x, F f) {
   return out;
 }
 
+// Like unary(), for maps Eigen vectorises (tanh, exp, log, ...): f takes and returns an Eigen array
+// expression over a contiguous chunk, so AVX/AVX-512 polynomial kernels replace scalar libm calls.
+template <class F>
+Tensor unary_vectorised(const Tensor& x, F f) {
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&]<class T>() {
+    using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    parallel_range(x.numel(), [&](std::int64_t lo, std::int64_t hi) {
+      Eigen::Map<const Array> in(px + lo, hi - lo);
+      Eigen::Map<Array>(po + lo, hi - lo) = f(in);
+    });
+  });
+  return out;
+}
+
 Tensor scalar_like(const Tensor& x, double value) { return Tensor::scalar(value, x.dtype()); }
 
 }  // namespace
@@ -138,19 +156,23 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = binary(a, b, "div", [](auto x, auto y) { return x / y; });
-  return record(out, {a, b}, [a, b, out](const Tensor& g) {
+  // Backward functions keep a detached view of their output: the output itself would hold this
+  // node and the node the output, a cycle that never frees.
+  const Tensor saved = out.detach();
+  return record(out, {a, b}, [a, b, saved](const Tensor& g) {
     const Tensor gb = div(g, b);
     return std::vector<Tensor>{a.requires_grad() ? sum_to(gb, a.shape()) : Tensor(),
-                               b.requires_grad() ? sum_to(neg(mul(gb, out.detach())), b.shape()) : Tensor()};
+                               b.requires_grad() ? sum_to(neg(mul(gb, saved)), b.shape()) : Tensor()};
   }, "div");
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor out = binary(a, b, "pow", [](auto x, auto y) { return std::pow(x, y); });
-  return record(out, {a, b}, [a, b, out](const Tensor& g) {
+  const Tensor saved = out.detach();
+  return record(out, {a, b}, [a, b, saved](const Tensor& g) {
     Tensor ga, gb;
     if (a.requires_grad()) ga = sum_to(mul(g, mul(b, pow(a, sub(b, scalar_like(b, 1.0))))), a.shape());
-    if (b.requires_grad()) gb = sum_to(mul(g, mul(out.detach(), log(a))), b.shape());
+    if (b.requires_grad()) gb = sum_to(mul(g, mul(saved, log(a))), b.shape());
     return std::vector<Tensor>{ga, gb};
   }, "pow");
 }
@@ -181,19 +203,20 @@ Tensor neg(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
-  Tensor out = unary(x, [](auto v) { return std::exp(v); });
-  return record(out, {x}, [out](const Tensor& g) { return std::vector<Tensor>{mul(g, out.detach())}; }, "exp");
+  Tensor out = unary_vectorised(x, [](const auto& a) { return a.exp(); });
+  const Tensor saved = out.detach();
+  return record(out, {x}, [saved](const Tensor& g) { return std::vector<Tensor>{mul(g, saved)}; }, "exp");
 }
 
 Tensor log(const Tensor& x) {
-  return record(unary(x, [](auto v) { return std::log(v); }), {x},
+  return record(unary_vectorised(x, [](const auto& a) { return a.log(); }), {x},
                 [x](const Tensor& g) { return std::vector<Tensor>{div(g, x)}; }, "log");
 }
 
 Tensor sqrt(const Tensor& x) {
-  Tensor out = unary(x, [](auto v) { return std::sqrt(v); });
-  return record(out, {x}, [out](const Tensor& g) { return std::vector<Tensor>{div(mul(g, 0.5), out.detach())}; },
-                "sqrt");
+  Tensor out = unary_vectorised(x, [](const auto& a) { return a.sqrt(); });
+  const Tensor saved = out.detach();
+  return record(out, {x}, [saved](const Tensor& g) { return std::vector<Tensor>{div(mul(g, 0.5), saved)}; }, "sqrt");
 }
 
 Tensor square(const Tensor& x) {
@@ -209,27 +232,27 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor sin(const Tensor& x) {
-  return record(unary(x, [](auto v) { return std::sin(v); }), {x},
+  return record(unary_vectorised(x, [](const auto& a) { return a.sin(); }), {x},
                 [x](const Tensor& g) { return std::vector<Tensor>{mul(g, cos(x))}; }, "sin");
 }
 
 Tensor cos(const Tensor& x) {
-  return record(unary(x, [](auto v) { return std::cos(v); }), {x},
+  return record(unary_vectorised(x, [](const auto& a) { return a.cos(); }), {x},
                 [x](const Tensor& g) { return std::vector<Tensor>{neg(mul(g, sin(x)))}; }, "cos");
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary(x, [](auto v) { return std::tanh(v); });
-  return record(out, {x}, [out](const Tensor& g) {
-    const Tensor t = out.detach();
+  Tensor out = unary_vectorised(x, [](const auto& a) { return a.tanh(); });
+  const Tensor t = out.detach();
+  return record(out, {x}, [t](const Tensor& g) {
     return std::vector<Tensor>{mul(g, sub(Tensor::ones({}, t.dtype()), mul(t, t)))};
   }, "tanh");
 }
 
 Tensor sigmoid(const Tensor& x) {
-  Tensor out = unary(x, [](auto v) { return 1 / (1 + std::exp(-v)); });
-  return record(out, {x}, [out](const Tensor& g) {
-    const Tensor s = out.detach();
+  Tensor out = unary_vectorised(x, [](const auto& a) { return a.logistic(); });
+  const Tensor s = out.detach();
+  return record(out, {x}, [s](const Tensor& g) {
     return std::vector<Tensor>{mul(g, mul(s, sub(Tensor::ones({}, s.dtype()), s)))};
   }, "sigmoid");
 }
@@ -268,7 +291,7 @@ Tensor softplus(const Tensor& x) {
 }
 
 Tensor normal_cdf(const Tensor& x) {
-  return record(unary(x, [](auto v) { return 0.5 * (1 + std::erf(static_cast<double>(v) / std::numbers::sqrt2)); }),
+  return record(unary(x, [](auto v) { return 0.5 * std::erfc(-static_cast<double>(v) / std::numbers::sqrt2); }),
                 {x}, [x](const Tensor& g) {
                   return std::vector<Tensor>{mul(g, mul(exp(mul(square(x), -0.5)), 1.0 / std::sqrt(2 * std::numbers::pi)))};
                 }, "normal_cdf");

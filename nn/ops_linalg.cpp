@@ -1,6 +1,7 @@
 // Matrix products through Eigen's GEMM on row-major maps; batches in parallel with oneTBB.
 #include <Eigen/Core>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "core/error.hpp"
 #include "nn/ops.hpp"
@@ -22,8 +23,10 @@ void gemm_batched(const T* a, const T* b, T* c, std::int64_t batches, std::int64
     C.noalias() = A * B;
   };
   if (batches == 1) {
-    // One large product: split its rows over threads (Eigen itself runs single-threaded here).
-    const std::int64_t rows_per_task = std::max<std::int64_t>(16, (1 << 16) / std::max<std::int64_t>(1, k + n));
+    // One large product: split its rows into a few blocks per thread (Eigen itself runs
+    // single-threaded here). Few, tall blocks keep Eigen's packing of B amortised.
+    const std::int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
+    const std::int64_t rows_per_task = std::max<std::int64_t>(64, (m + 2 * threads - 1) / (2 * threads));
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, rows_per_task), [&](const auto& r) {
       const std::int64_t rows = r.end() - r.begin();
       Eigen::Map<const RowMajor<T>> A(a + r.begin() * k, rows, k);
@@ -34,6 +37,41 @@ void gemm_batched(const T* a, const T* b, T* c, std::int64_t batches, std::int64
   } else {
     tbb::parallel_for(std::int64_t{0}, batches, one);
   }
+}
+
+// op(A) · op(B) for row-major a [rows_a, cols_a] and b, where op transposes when asked: the backward
+// products g·bᵀ and aᵀ·g without materialising a transpose.
+template <class T>
+void gemm_transposed(const T* a, std::int64_t ra, std::int64_t ca, bool ta, const T* b, std::int64_t rb,
+                     std::int64_t cb, bool tb, T* c) {
+  Eigen::Map<const RowMajor<T>> A(a, ra, ca);
+  Eigen::Map<const RowMajor<T>> B(b, rb, cb);
+  const std::int64_t m = ta ? ca : ra, n = tb ? rb : cb;
+  Eigen::Map<RowMajor<T>> C(c, m, n);
+  if (ta && tb) C.noalias() = A.transpose() * B.transpose();
+  else if (ta) C.noalias() = A.transpose() * B;
+  else if (tb) C.noalias() = A * B.transpose();
+  else C.noalias() = A * B;
+}
+
+// Batched op(a[i]) · op(b[i]) (b shared when `shared_b`), outside the tape: backward functions only.
+Tensor product(const Tensor& a, bool ta, const Tensor& b, bool tb, bool shared_b) {
+  const std::int64_t ra = a.size(-2), ca = a.size(-1), rb = b.size(-2), cb = b.size(-1);
+  const std::int64_t batches = a.numel() / std::max<std::int64_t>(1, ra * ca);
+  const std::int64_t m = ta ? ca : ra, n = tb ? rb : cb;
+  Shape shape(a.shape().begin(), a.shape().end() - 2);
+  shape.push_back(m);
+  shape.push_back(n);
+  Tensor out = Tensor::empty(shape, a.dtype());
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* pc = out.data<T>();
+    tbb::parallel_for(std::int64_t{0}, batches, [&](std::int64_t i) {
+      gemm_transposed<T>(pa + i * ra * ca, ra, ca, ta, pb + (shared_b ? 0 : i * rb * cb), rb, cb, tb, pc + i * m * n);
+    });
+  });
+  return out;
 }
 
 }  // namespace
@@ -62,17 +100,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       gemm_batched<T>(a.data<T>(), b.data<T>(), out.data<T>(), batches, m, k, n, false);
     }
   });
+  // Backward is first-order (run under NoGrad), so it uses the transposed products directly.
   return record(out, {a, b}, [a, b, shared_b](const Tensor& g) {
     Tensor ga, gb;
-    if (a.requires_grad()) ga = matmul(g, transpose(b));
+    if (a.requires_grad()) {
+      // g bᵀ; with a shared b the whole batch is one (batches·M x N)(N x K) product.
+      ga = shared_b ? product(g.reshape({-1, g.size(-1)}), false, b, true, true).reshape(a.shape())
+                    : product(g, false, b, true, false);
+    }
     if (b.requires_grad()) {
-      if (shared_b) {
-        // Σ over the batch of aᵀ g: one product of the flattened rows.
-        const Tensor a2 = a.detach().reshape({-1, a.size(-1)}), g2 = g.reshape({-1, g.size(-1)});
-        gb = matmul(transpose(a2), g2);
-      } else {
-        gb = matmul(transpose(a), g);
-      }
+      // Σ over the batch of aᵀ g: with a shared b, one product of the flattened rows.
+      gb = shared_b ? product(a.detach().reshape({-1, a.size(-1)}), true, g.reshape({-1, g.size(-1)}), false, true)
+                    : product(a, true, g, false, false);
     }
     return std::vector<Tensor>{ga, gb};
   }, "matmul");

@@ -78,17 +78,21 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& order) {
   Shape out_shape(rank);
   for (std::size_t i = 0; i < rank; ++i) out_shape[i] = x.shape()[static_cast<std::size_t>(axes[i])];
   const Shape in_strides = contiguous_strides(x.shape());
+  // Source stride of each output axis; the copy walks the output in order with an odometer.
+  std::vector<std::int64_t> stride(rank), index(rank, 0);
+  for (std::size_t i = 0; i < rank; ++i) stride[i] = in_strides[static_cast<std::size_t>(axes[i])];
   Tensor out = Tensor::empty(out_shape, x.dtype());
+  const std::int64_t total = out.numel();
   dispatch(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    std::vector<std::int64_t> index(rank, 0);
-    for (std::int64_t flat = 0; flat < out.numel(); ++flat) {
-      std::int64_t src = 0;
-      for (std::size_t i = 0; i < rank; ++i) src += index[i] * in_strides[static_cast<std::size_t>(axes[i])];
+    std::int64_t src = 0;
+    for (std::int64_t flat = 0; flat < total; ++flat) {
       po[flat] = px[src];
-      for (std::size_t i = rank; i-- > 0;) {  // odometer over the output index
+      for (std::size_t i = rank; i-- > 0;) {
+        src += stride[i];
         if (++index[i] < out_shape[i]) break;
+        src -= stride[i] * out_shape[i];
         index[i] = 0;
       }
     }

@@ -1,5 +1,7 @@
 #include "nn/tensor.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -28,7 +30,19 @@ void detail::dtype_mismatch(DType have, DType want) {
   ANNEAL_THROW("tensor holds {} data, accessed as {}", to_string(have), to_string(want));
 }
 
+namespace {
+// Training allocates and frees the same large buffers every step. glibc serves blocks above its
+// mmap threshold with fresh mappings, so each step would page-fault all its memory in again;
+// keeping freed blocks in the heap turns that into reuse.
+const bool heap_reuse = [] {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return true;
+}();
+}  // namespace
+
 Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
+  (void)heap_reuse;
   ANNEAL_CHECK(device.kind == DeviceKind::cpu, "tensors on {} are not supported by this build", device.name());
   const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64;
   data_ = std::aligned_alloc(64, rounded);
@@ -161,7 +175,12 @@ void Tensor::copy_(const Tensor& source) {
     T* dst = data<T>();
     dispatch(source.dtype(), [&]<class S>() {
       const S* src = source.data<S>();
-      for (std::int64_t i = 0; i < numel(); ++i) dst[i] = static_cast<T>(src[i]);
+      const std::int64_t n = numel();
+      if constexpr (std::is_same_v<S, T>) {
+        std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
+      } else {
+        for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(src[i]);
+      }
     });
   });
 }
