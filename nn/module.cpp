@@ -22,7 +22,7 @@ std::int64_t Module::parameter_count() const {
 }
 
 Tensor Module::register_parameter(std::string name, Tensor value) {
-  value.requires_grad(true);
+  value.set_requires_grad(true);
   parameters_.emplace_back(std::move(name), value);
   return value;
 }

@@ -23,7 +23,7 @@ Optimizer::Optimizer(std::vector<Tensor> parameters, double learning_rate)
     const Tensor& p = parameters_[i];
     ANNEAL_CHECK(p.defined(), "optimizer parameter {} is an undefined tensor", i);
     ANNEAL_CHECK(p.is_leaf() && p.requires_grad(),
-                 "optimizer parameter {} (shape {}) must be a leaf tensor with requires_grad(true)", i,
+                 "optimizer parameter {} (shape {}) must be a leaf tensor with set_requires_grad(true)", i,
                  to_string(p.shape()));
     // A parameter listed twice would be updated twice per step.
     ANNEAL_CHECK(seen.insert(p.impl()).second, "optimizer parameter {} is listed twice", i);

@@ -141,7 +141,7 @@ std::vector<double> Tensor::to_vector() const {
   return out;
 }
 
-Tensor& Tensor::requires_grad(bool on) {
+Tensor& Tensor::set_requires_grad(bool on) {
   ANNEAL_CHECK(is_leaf() || on, "only leaf tensors can stop requiring gradients; use detach()");
   impl_->requires_grad = on;
   return *this;

@@ -88,8 +88,9 @@ class Tensor {
   double item() const;                  // a one-element tensor's value
   std::vector<double> to_vector() const;  // every element, as double
 
-  // Autograd (nn/autograd.hpp).
-  Tensor& requires_grad(bool on = true);
+  // Autograd (nn/autograd.hpp). The setter has its own name: an overload would make
+  // `t.requires_grad()` on a non-const tensor switch tracking on instead of asking.
+  Tensor& set_requires_grad(bool on = true);
   bool requires_grad() const;
   Tensor grad() const;  // the accumulated gradient, undefined if none yet
   void zero_grad();

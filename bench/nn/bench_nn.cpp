@@ -16,6 +16,7 @@
 #include "nn/mlp.hpp"
 #include "nn/ops.hpp"
 #include "nn/ops_index.hpp"
+#include "nn/conv.hpp"
 #include "nn/linear.hpp"
 
 using namespace anneal;
@@ -63,12 +64,35 @@ Workload mlp(DType dtype) {
           3 * 3 * 2 * 4096.0 * 256 * 256};
 }
 
+// 3-D CNN: 8 layers of 3x3x3 convolutions, 16 channels, on 64^3, forward + backward.
+Workload conv3d(DType dtype) {
+  auto rng = std::make_shared<RandomStream>(0, 4);
+  auto layers = std::make_shared<std::vector<std::shared_ptr<Conv3d>>>();
+  layers->push_back(std::make_shared<Conv3d>(1, 16, 3, *rng, dtype));
+  for (int i = 0; i < 6; ++i) layers->push_back(std::make_shared<Conv3d>(16, 16, 3, *rng, dtype));
+  layers->push_back(std::make_shared<Conv3d>(16, 1, 3, *rng, dtype));
+  const Tensor x = Tensor::randn({1, 1, 64, 64, 64}, *rng, dtype);
+  // Multiply-adds of the 8 layers, forward (x1) and backward (x2: input and weight gradients).
+  const double voxels = 64.0 * 64 * 64, per_tap = 27;
+  const double flops = 3 * 2 * voxels * per_tap * (1 * 16 + 6 * 16 * 16 + 16 * 1);
+  return {[layers, x] {
+            Tensor h = x;
+            for (std::size_t i = 0; i < layers->size(); ++i) {
+              for (auto p : (*layers)[i]->parameters()) p.zero_grad();
+              h = (*layers)[i]->forward(h);
+              if (i + 1 < layers->size()) h = relu(h);
+            }
+            mean(square(h)).backward();
+          },
+          flops};
+}
+
 // 100 000 nodes, 500 000 edges, 64 features: edge MLP on [h_src, h_dst], sum into dst, node update.
 Workload message_passing(DType dtype) {
   auto rng = std::make_shared<RandomStream>(0, 3);
   const std::int64_t n = 100'000, e = 500'000, f = 64;
   Tensor h = Tensor::randn({n, f}, *rng, dtype);
-  h.requires_grad(true);
+  h.set_requires_grad(true);
   auto src = std::make_shared<Index>(), dst = std::make_shared<Index>();
   for (std::int64_t i = 0; i < e; ++i) {
     src->push_back(static_cast<std::int64_t>(rng->uniform_int(static_cast<std::uint64_t>(n))));
@@ -96,7 +120,8 @@ Workload gemm(DType dtype) {
 }
 
 const std::map<std::string, std::function<Workload(DType)>> kWorkloads{
-    {"pinn_step", pinn_step}, {"mlp", mlp}, {"message_passing", message_passing}, {"gemm", gemm}};
+    {"pinn_step", pinn_step}, {"mlp", mlp}, {"message_passing", message_passing}, {"conv3d", conv3d},
+    {"gemm", gemm}};
 
 }  // namespace
 

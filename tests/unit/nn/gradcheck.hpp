@@ -74,7 +74,7 @@ inline double weighted_loss(const GradFn& f, const std::vector<nn::Tensor>& inpu
 }  // namespace detail
 
 // Compares analytic with numerical gradients of Σ f(inputs)·W for every element of every input.
-// The inputs must be distinct f64 leaves; they are marked requires_grad(true) and perturbed in
+// The inputs must be distinct f64 leaves; they are marked set_requires_grad(true) and perturbed in
 // place (and restored) while the numerical derivatives are taken, so f must read them afresh on
 // every call (tensors it captures from outside are constants).
 inline GradcheckResult gradcheck(const GradFn& f, std::vector<nn::Tensor> inputs, const GradcheckOptions& options = {}) {
@@ -82,7 +82,7 @@ inline GradcheckResult gradcheck(const GradFn& f, std::vector<nn::Tensor> inputs
     REQUIRE(x.defined());
     REQUIRE(x.dtype() == nn::DType::f64);
     REQUIRE(x.is_leaf());
-    x.requires_grad(true);
+    x.set_requires_grad(true);
   }
   // The weights, with the output's shape.
   nn::Shape out_shape;

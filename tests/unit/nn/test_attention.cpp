@@ -180,7 +180,7 @@ TEST_CASE("attention: gradients of softmax and log_softmax along each axis match
   for (bool log_space : {false, true}) {
     CAPTURE(log_space);
     auto gradient_at = [&](const Tensor& x0) {
-      Tensor x = x0.clone().detach().requires_grad();
+      Tensor x = x0.clone().detach().set_requires_grad();
       const Tensor y = log_space ? log_softmax(x) : softmax(x);
       return grad(sum(mul(y, weights)), {x})[0].to_vector();
     };
@@ -241,7 +241,7 @@ TEST_CASE("attention: on large inputs (the threaded paths) the fused ops agree w
   const Tensor w = randn64({300, 256}, 13);
   for (std::int64_t axis : {0, 1}) {
     CAPTURE(axis);
-    Tensor xf = x.clone().detach().requires_grad(), xr = x.clone().detach().requires_grad();
+    Tensor xf = x.clone().detach().set_requires_grad(), xr = x.clone().detach().set_requires_grad();
     const Tensor fused = softmax(xf, axis);
     const Tensor shifted = sub(xr, max(xr, axis, true).detach());
     const Tensor reference = div(exp(shifted), sum(exp(shifted), {axis}, true));
@@ -251,9 +251,9 @@ TEST_CASE("attention: on large inputs (the threaded paths) the fused ops agree w
     CHECK(max_rel_diff(gf, gr, 1e-12) <= 1e-10);
   }
   const double eps = 1e-5;
-  Tensor xf = x.clone().detach().requires_grad(), xr = x.clone().detach().requires_grad();
-  Tensor wf = randn64({256}, 14).requires_grad(), bf = randn64({256}, 15).requires_grad();
-  Tensor wr = wf.clone().detach().requires_grad(), br = bf.clone().detach().requires_grad();
+  Tensor xf = x.clone().detach().set_requires_grad(), xr = x.clone().detach().set_requires_grad();
+  Tensor wf = randn64({256}, 14).set_requires_grad(), bf = randn64({256}, 15).set_requires_grad();
+  Tensor wr = wf.clone().detach().set_requires_grad(), br = bf.clone().detach().set_requires_grad();
   const Tensor fused = layer_norm(xf, wf, bf, eps);
   const Tensor centred = sub(xr, mean(xr, {-1}, true));
   const Tensor reference = add(mul(div(centred, sqrt(add(mean(square(centred), {-1}, true), eps))), wr), br);
@@ -313,7 +313,7 @@ TEST_CASE("attention: a query that sees no key gives a zero row and zero gradien
   Tensor q = randn64({B, H, L, D}, 30), k = randn64({B, H, S, D}, 31), v = randn64({B, H, S, D}, 32);
   // Query 1 sees nothing; the others see some keys.
   const Tensor mask = Tensor::from_vector({1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}, {L, S}, DType::f64);
-  Tensor qg = q.detach().requires_grad(), kg = k.detach().requires_grad(), vg = v.detach().requires_grad();
+  Tensor qg = q.detach().set_requires_grad(), kg = k.detach().set_requires_grad(), vg = v.detach().set_requires_grad();
   const Tensor out = scaled_dot_product_attention(qg, kg, vg, mask);
   REQUIRE(all_finite(out));
   const auto o = out.to_vector();

@@ -119,7 +119,7 @@ ChildResult run_in_child(const std::function<int()>& body, std::size_t stack_byt
 }  // namespace
 
 TEST_CASE("Gradients accumulate across backward calls until zero_grad", "[nn][autograd]") {
-  Tensor x = randn64({3, 2}, 800).requires_grad(true);
+  Tensor x = randn64({3, 2}, 800).set_requires_grad(true);
   const Tensor loss = sum(mul(x, x));
   CHECK_FALSE(x.grad().defined());
   loss.backward();
@@ -146,8 +146,8 @@ TEST_CASE("Gradients accumulate across backward calls until zero_grad", "[nn][au
 
 TEST_CASE("The accumulated gradient does not alias tensors of the graph", "[nn][autograd]") {
   // d(sum x)/dx is the root's ones broadcast; accumulating into it must not change anything else.
-  Tensor x = randn64({4}, 801).requires_grad(true);
-  Tensor y = randn64({4}, 802).requires_grad(true);
+  Tensor x = randn64({4}, 801).set_requires_grad(true);
+  Tensor y = randn64({4}, 802).set_requires_grad(true);
   const Tensor loss = sum(add(x, y));
   loss.backward();
   loss.backward();
@@ -156,8 +156,8 @@ TEST_CASE("The accumulated gradient does not alias tensors of the graph", "[nn][
 }
 
 TEST_CASE("grad() returns gradients without touching grad(), and zeros for unused inputs", "[nn][autograd]") {
-  Tensor x = randn64({3}, 803).requires_grad(true);
-  Tensor unused = randn64({2, 2}, 804).requires_grad(true);
+  Tensor x = randn64({3}, 803).set_requires_grad(true);
+  Tensor unused = randn64({2, 2}, 804).set_requires_grad(true);
   const auto g = grad(sum(exp(x)), {x, unused});
   REQUIRE(g.size() == 2);
   CHECK(max_rel_diff(g[0].to_vector(), exp(x.detach()).to_vector()) <= 1e-15);
@@ -168,7 +168,7 @@ TEST_CASE("grad() returns gradients without touching grad(), and zeros for unuse
 }
 
 TEST_CASE("NoGrad records nothing and restores the previous state", "[nn][autograd]") {
-  Tensor x = randn64({3}, 805).requires_grad(true);
+  Tensor x = randn64({3}, 805).set_requires_grad(true);
   REQUIRE(grad_enabled());
   {
     NoGrad outer;
@@ -190,13 +190,13 @@ TEST_CASE("NoGrad records nothing and restores the previous state", "[nn][autogr
   CHECK(z.grad_fn() != nullptr);
   // Ops of tensors that require no gradient record nothing either.
   const Tensor c = randn64({3}, 806);
-  const Tensor cc = mul(c, c);  // const: on a non-const Tensor, requires_grad() is the setter
+  const Tensor cc = mul(c, c);
   CHECK_FALSE(cc.requires_grad());
   CHECK(cc.grad_fn() == nullptr);
 }
 
 TEST_CASE("A tensor used twice gets the sum of both paths", "[nn][autograd]") {
-  Tensor x = randn64({5}, 807).requires_grad(true);
+  Tensor x = randn64({5}, 807).set_requires_grad(true);
   const Tensor f = add(mul(x, x), x);  // f = x² + x, f' = 2x + 1
   const auto g = grad(sum(f), {x})[0].to_vector();
   std::vector<double> want;
@@ -217,7 +217,7 @@ TEST_CASE("A tensor used twice gets the sum of both paths", "[nn][autograd]") {
 }
 
 TEST_CASE("detach cuts the graph and shares data", "[nn][autograd]") {
-  Tensor x = randn64({4}, 811).requires_grad(true);
+  Tensor x = randn64({4}, 811).set_requires_grad(true);
   const Tensor d = x.detach();
   CHECK_FALSE(d.requires_grad());
   CHECK(d.is_leaf());
@@ -230,11 +230,11 @@ TEST_CASE("detach cuts the graph and shares data", "[nn][autograd]") {
   const Tensor cut = mul(y.detach(), 2.0);
   CHECK_FALSE(cut.requires_grad());
   CHECK_THROWS_AS(sum(cut).backward(), anneal::Error);
-  CHECK_THROWS_AS(y.requires_grad(false), anneal::Error);  // only leaves may stop requiring gradients
+  CHECK_THROWS_AS(y.set_requires_grad(false), anneal::Error);  // only leaves may stop requiring gradients
 }
 
 TEST_CASE("backward on a non-scalar needs an output gradient of its shape", "[nn][autograd]") {
-  Tensor x = randn64({2, 3}, 812).requires_grad(true);
+  Tensor x = randn64({2, 3}, 812).set_requires_grad(true);
   const Tensor y = mul(x, 3.0);
   CHECK_THROWS_AS(y.backward(), anneal::Error);
   CHECK_THROWS_AS(y.backward(Tensor::ones({3, 2}, DType::f64)), anneal::Error);
@@ -244,14 +244,14 @@ TEST_CASE("backward on a non-scalar needs an output gradient of its shape", "[nn
   for (auto& v : want) v *= 3;
   CHECK(max_rel_diff(x.grad().to_vector(), want) <= 1e-15);
   // A leaf root gets the output gradient itself.
-  Tensor leaf = randn64({2}, 814).requires_grad(true);
+  Tensor leaf = randn64({2}, 814).set_requires_grad(true);
   leaf.backward(Tensor::from_vector({1, 2}, {2}, DType::f64));
   CHECK(leaf.grad().to_vector() == std::vector<double>{1, 2});
 }
 
 TEST_CASE("A custom op through record() with a hand-written backward passes the gradient check", "[nn][autograd]") {
   const Tensor x = randn64({3, 4}, 815);
-  const Tensor y = cube(x.detach().clone().requires_grad(true));
+  const Tensor y = cube(x.detach().clone().set_requires_grad(true));
   CHECK(y.requires_grad());
   REQUIRE(y.grad_fn() != nullptr);
   CHECK(y.grad_fn()->name == "cube");
@@ -267,7 +267,7 @@ TEST_CASE("The gradient checker catches wrong gradients", "[nn][autograd][gradch
   const auto wrong_scale = gradcheck([](const std::vector<Tensor>& in) { return bad_cube(in[0]); }, {randn64({5}, 816)});
   CHECK(wrong_scale.max_error > 0.1);
   // A plain sum of the outputs would see the same gradient here; the random weights do not.
-  Tensor x = randn64({6}, 817).requires_grad(true);
+  Tensor x = randn64({6}, 817).set_requires_grad(true);
   const auto plain = grad(sum(bad_reverse(x)), {x})[0].to_vector();
   CHECK(plain == std::vector<double>(6, 1.0));  // what a sum-only check would accept
   const auto permuted = gradcheck([](const std::vector<Tensor>& in) { return bad_reverse(in[0]); }, {randn64({6}, 818)});
@@ -279,7 +279,7 @@ TEST_CASE("The gradient checker catches wrong gradients", "[nn][autograd][gradch
 }
 
 TEST_CASE("A chain of 20000 ops runs backward without exhausting the stack", "[nn][autograd]") {
-  Tensor x = Tensor::scalar(0.5, DType::f64).requires_grad(true);
+  Tensor x = Tensor::scalar(0.5, DType::f64).set_requires_grad(true);
   {
     Tensor y = x;
     for (int i = 0; i < 20000; ++i) y = add(y, 1e-6);
@@ -306,7 +306,7 @@ TEST_CASE("backward of a 20000-op chain fits in a 1 MiB stack", "[nn][autograd]"
   // so that only backward is measured here (the library's own release is tested below).
   const ChildResult r = run_in_child(
       [] {
-        Tensor x = Tensor::scalar(0.5, DType::f64).requires_grad(true);
+        Tensor x = Tensor::scalar(0.5, DType::f64).set_requires_grad(true);
         Tensor y = x;
         for (int i = 0; i < 20000; ++i) y = mul(add(y, 1e-6), 1.0);
         y.backward();
@@ -328,7 +328,7 @@ TEST_CASE("backward of a 20000-op chain fits in a 1 MiB stack", "[nn][autograd]"
 TEST_CASE("Releasing a deep graph does not exhaust the stack", "[nn][autograd]") {
   const ChildResult r = run_in_child(
       [] {
-        Tensor x = Tensor::scalar(0.5, DType::f64).requires_grad(true);
+        Tensor x = Tensor::scalar(0.5, DType::f64).set_requires_grad(true);
         Tensor y = x;
         for (int i = 0; i < 20000; ++i) y = add(y, 1e-6);
         y.backward();
@@ -368,14 +368,14 @@ TEST_CASE("f32 forward of tanh and matmul agrees with f64 within 1e-5", "[nn][au
   check_matmul(xb32, permute(xb32, {0, 2, 1}), xb, permute(xb, {0, 2, 1}));
 
   // f32 gradients flow and stay f32; a gradient through to() returns to the source dtype.
-  Tensor p = x32.detach().clone().requires_grad(true);
+  Tensor p = x32.detach().clone().set_requires_grad(true);
   sum(tanh(p)).backward();
   REQUIRE(p.grad().defined());
   CHECK(p.grad().dtype() == DType::f32);
   std::vector<double> want;
   for (double v : x.to_vector()) want.push_back(1 - std::tanh(v) * std::tanh(v));
   CHECK(max_rel_diff(p.grad().to_vector(), want, 1e-30) <= 1e-5);
-  Tensor q = x64.detach().clone().requires_grad(true);
+  Tensor q = x64.detach().clone().set_requires_grad(true);
   const auto gq = grad(sum(tanh(q.to(DType::f32))), {q})[0];
   CHECK(gq.dtype() == DType::f64);
   CHECK(max_rel_diff(gq.to_vector(), want, 1e-30) <= 1e-5);
@@ -404,7 +404,7 @@ TEST_CASE("Mixing dtypes in a binary op throws anneal::Error naming both dtypes"
 // grad(output, {h}) with an intermediate h silently returned zeros. For L = Σ h², h = exp(x):
 // expected dL/dh = 2h, got zeros; grad(L, {L}) gave 0, not 1.
 TEST_CASE("grad() with respect to an intermediate (non-leaf) tensor", "[nn][autograd]") {
-  Tensor x = randn64({3}, 830).requires_grad(true);
+  Tensor x = randn64({3}, 830).set_requires_grad(true);
   const Tensor h = exp(x);
   const Tensor loss = sum(mul(h, h));
   const auto g = grad(loss, {h, x});
@@ -425,7 +425,7 @@ using UnaryOp = std::function<Tensor(const Tensor&)>;
 // Whether dropping the output of op(x) frees the output, its node, and every reference to x.
 void check_frees_graph(const std::string& name, const UnaryOp& op) {
   INFO(name);
-  Tensor x = Tensor::full({3, 3}, 0.5, DType::f64).requires_grad(true);
+  Tensor x = Tensor::full({3, 3}, 0.5, DType::f64).set_requires_grad(true);
   const long refs_before = x.impl_ptr().use_count();
   std::weak_ptr<TensorImpl> out;
   std::weak_ptr<Node> node;

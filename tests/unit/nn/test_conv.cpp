@@ -216,9 +216,9 @@ TEST_CASE("conv: conv3d on a grid large enough to tile has the direct loop's val
     for (I stride : {1, 2}) {
       INFO("mode " << to_string(mode) << ", stride " << stride);
       Tensor x = randn64({2, 8, 6, 20, 150}, 7), w = randn64({4, 8, 3, 3, 3}, 8), b = randn64({4}, 9);
-      x.requires_grad(true);
-      w.requires_grad(true);
-      b.requires_grad(true);
+      x.set_requires_grad(true);
+      w.set_requires_grad(true);
+      b.set_requires_grad(true);
       const Tensor y = conv3d(x, w, b, stride, 1, mode);
       const Tensor g = randn64(y.shape(), 10);
       const Ref3d ref = ref_conv3d(x.detach(), w.detach(), b.detach(), stride, 1, mode, g);

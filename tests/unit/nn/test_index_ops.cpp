@@ -146,7 +146,7 @@ TEST_CASE("graph: scatter_add sums repeated indices and leaves untouched segment
   require_gradcheck([&](const std::vector<Tensor>& in) { return scatter_add(in[0], idx, 5); }, {src.detach().clone()});
 
   // The gradient of a scatter is a gather: each source row receives its segment's output gradient.
-  const Tensor s = src.detach().clone().requires_grad(true);
+  const Tensor s = src.detach().clone().set_requires_grad(true);
   const Tensor g = randn64({5, 2, 3}, 3);
   const Tensor gs = grad(sum(mul(scatter_add(s, idx, 5), g)), {s})[0];
   CHECK(gs.to_vector() == index_select(g, 0, idx).to_vector());
@@ -201,7 +201,7 @@ TEST_CASE("graph: segment_sum, segment_mean and segment_max with unsorted ids, e
 TEST_CASE("graph: segment_max sends the gradient of a tie to the first arg-max", "[nn][graph]") {
   // Segment 0 = entries {0, 2, 3}: column 0 ties between entries 2 and 3; column 1 between 0 and 3.
   const Index ids{0, 1, 0, 0};
-  const Tensor x = Tensor::from_vector({5, 7, /**/ 9, 1, /**/ 6, 2, /**/ 6, 7}, {4, 2}, DType::f64).requires_grad(true);
+  const Tensor x = Tensor::from_vector({5, 7, /**/ 9, 1, /**/ 6, 2, /**/ 6, 7}, {4, 2}, DType::f64).set_requires_grad(true);
   const Tensor m = segment_max(x, ids, 2);
   CHECK(m.to_vector() == std::vector<double>{6, 7, 9, 1});
   const Tensor g = grad(sum(mul(m, Tensor::from_vector({10, 20, 30, 40}, {2, 2}, DType::f64))), {x})[0];
@@ -252,7 +252,7 @@ TEST_CASE("graph: parallel index kernels give the serial result bit for bit", "[
     r.push_back(segment_max(x, ids, segments).to_vector());
     r.push_back(segment_softmax(x, ids, segments).to_vector());
     r.push_back(index_select(x, 0, ids).to_vector());
-    const Tensor xs = x.detach().clone().requires_grad(true);
+    const Tensor xs = x.detach().clone().set_requires_grad(true);
     const Tensor w = randn64({segments, f}, 9);
     r.push_back(grad(sum(mul(segment_max(xs, ids, segments), w)), {xs})[0].to_vector());
     return r;

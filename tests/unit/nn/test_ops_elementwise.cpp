@@ -127,14 +127,14 @@ TEST_CASE("softplus, sigmoid, silu and gelu are stable for large arguments", "[n
   // Gradients at ±50: σ(±50).
   require_gradcheck([](const std::vector<Tensor>& in) { return softplus(in[0]); },
                     {Tensor::from_vector({-50, 50}, {2}, DType::f64)});
-  const Tensor g = Tensor::from_vector({-50, 50}, {2}, DType::f64).requires_grad(true);
+  const Tensor g = Tensor::from_vector({-50, 50}, {2}, DType::f64).set_requires_grad(true);
   const auto d = grad(sum(softplus(g)), {g})[0].to_vector();
   CHECK(d[0] == Approx(ref_sigmoid(-50)).epsilon(1e-12).margin(0));
   CHECK(d[1] == Approx(1.0).epsilon(1e-15));
 }
 
 TEST_CASE("step is 1 for x > 0 and 0 otherwise and passes no gradient", "[nn][ops][unary]") {
-  const Tensor x = Tensor::from_vector({-1, 0, 1e-300, 2}, {4}, DType::f64).requires_grad(true);
+  const Tensor x = Tensor::from_vector({-1, 0, 1e-300, 2}, {4}, DType::f64).set_requires_grad(true);
   const Tensor s = step(x);
   CHECK(s.to_vector() == std::vector<double>{0, 0, 1, 1});
   CHECK_FALSE(s.requires_grad());

@@ -174,7 +174,7 @@ TEST_CASE("max rejects an empty or out-of-range axis", "[nn][ops][reduce]") {
 }
 
 TEST_CASE("max sends the gradient of a tie to the first maximum", "[nn][ops][reduce]") {
-  const Tensor x = Tensor::from_vector({1, 3, 3, 2}, {4}, DType::f64).requires_grad(true);
+  const Tensor x = Tensor::from_vector({1, 3, 3, 2}, {4}, DType::f64).set_requires_grad(true);
   const Tensor m = max(x, 0);
   CHECK(m.item() == 3.0);
   CHECK(grad(m, {x})[0].to_vector() == std::vector<double>{0, 1, 0, 0});

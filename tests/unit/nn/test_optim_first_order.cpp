@@ -17,7 +17,7 @@ namespace {
 
 Tensor parameter(const std::vector<double>& values, DType dtype = DType::f64) {
   Tensor p = Tensor::from_vector(values, {static_cast<std::int64_t>(values.size())}, dtype);
-  p.requires_grad(true);
+  p.set_requires_grad(true);
   return p;
 }
 
@@ -65,7 +65,7 @@ int steps_to_solve(const LeastSquares& problem, Tensor& x, Optimizer& optimizer,
 
 Tensor start_point(DType dtype) {
   Tensor x = Tensor::zeros({3, 1}, dtype);
-  x.requires_grad(true);
+  x.set_requires_grad(true);
   return x;
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 Tensor point(double x, double y, DType dtype = DType::f64) {
   Tensor p = Tensor::from_vector({x, y}, {2}, dtype);
-  p.requires_grad(true);
+  p.set_requires_grad(true);
   return p;
 }
 

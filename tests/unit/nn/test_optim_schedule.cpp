@@ -53,7 +53,7 @@ TEST_CASE("optim: linear warm-up ramps to the next schedule, then hands over", "
   REQUIRE(from.at(14) == Approx(0.01).epsilon(1e-15));
   // apply() sets an optimizer's rate.
   Tensor p = Tensor::zeros({1}, DType::f64);
-  p.requires_grad(true);
+  p.set_requires_grad(true);
   Sgd sgd({p});
   schedule.apply(sgd, 5);
   REQUIRE(sgd.learning_rate() == Approx(0.05).epsilon(1e-15));
@@ -66,9 +66,9 @@ TEST_CASE("optim: clip_grad_norm scales to the global norm and returns the norm 
     const double tol = dtype == DType::f64 ? 1e-15 : 1e-7;
     // Gradients (3, 0) and (0, 0, 4) spread over two parameters: global norm 5.
     Tensor a = Tensor::zeros({2}, dtype), b = Tensor::zeros({3}, dtype), c = Tensor::zeros({1}, dtype);
-    a.requires_grad(true);
-    b.requires_grad(true);
-    c.requires_grad(true);  // no gradient: skipped
+    a.set_requires_grad(true);
+    b.set_requires_grad(true);
+    c.set_requires_grad(true);  // no gradient: skipped
     a.set_grad(Tensor::from_vector({3, 0}, {2}, dtype));
     b.set_grad(Tensor::from_vector({0, 0, 4}, {3}, dtype));
     REQUIRE(grad_norm({a, b, c}) == Approx(5).epsilon(tol));

@@ -34,7 +34,7 @@ std::vector<Tensor> fresh_parameters(const std::vector<Tensor>& values) {
   for (const auto& v : values) {
     Tensor t = Tensor::empty(v.shape(), v.dtype());
     t.copy_(v);
-    t.requires_grad(true);
+    t.set_requires_grad(true);
     out.push_back(t);
   }
   return out;
@@ -119,7 +119,7 @@ TEST_CASE("optim: SGD, AdamW, diffGrad and L-BFGS resume bit for bit from state(
 
 TEST_CASE("optim: load_state refuses a foreign or damaged state and changes nothing", "[nn][optim]") {
   Tensor p = Tensor::from_vector({1, 2}, {2}, DType::f64);
-  p.requires_grad(true);
+  p.set_requires_grad(true);
   Adam adam({p}, {.learning_rate = 0.1});
   p.set_grad(Tensor::from_vector({0.5, -0.5}, {2}, DType::f64));
   adam.step();
