@@ -45,9 +45,16 @@ def run(cmd, env=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def with_threads(env, threads):
+    """torch.set_num_threads does not reach OpenBLAS's own thread pool: pin both."""
+    env = dict(env if env is not None else os.environ)
+    env.update(OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    return env
+
+
 def best_of_threads(cmd_for, env=None):
     """Runs at 1 and 2 threads, returns the result with the lower median."""
-    results = [run(cmd_for(t), env) for t in (1, 2)]
+    results = [run(cmd_for(t), with_threads(env, t)) for t in (1, 2)]
     good = [r for r in results if "times" in r]
     if not good:
         return results[0]
