@@ -39,19 +39,42 @@ void gemm_batched(const T* a, const T* b, T* c, std::int64_t batches, std::int64
   }
 }
 
-// op(A) · op(B) for row-major a [rows_a, cols_a] and b, where op transposes when asked: the backward
-// products g·bᵀ and aᵀ·g without materialising a transpose.
+// C = op(A) · op(B) for row-major a [ra, ca] and b [rb, cb], op transposing when asked: the
+// backward products g·Wᵀ and Jᵀ·g without materialising a transpose. A single product is spread
+// over threads: tall outputs by row blocks; short, wide reductions (Jᵀ·g: 50 x 50 from 10⁵ rows)
+// by a fixed number of slices of the inner dimension, summed in order, so the result does not
+// depend on the thread count.
 template <class T>
 void gemm_transposed(const T* a, std::int64_t ra, std::int64_t ca, bool ta, const T* b, std::int64_t rb,
-                     std::int64_t cb, bool tb, T* c) {
+                     std::int64_t cb, bool tb, T* c, bool parallel) {
   Eigen::Map<const RowMajor<T>> A(a, ra, ca);
   Eigen::Map<const RowMajor<T>> B(b, rb, cb);
-  const std::int64_t m = ta ? ca : ra, n = tb ? rb : cb;
+  const std::int64_t m = ta ? ca : ra, n = tb ? rb : cb, k = ta ? ra : ca;
   Eigen::Map<RowMajor<T>> C(c, m, n);
-  if (ta && tb) C.noalias() = A.transpose() * B.transpose();
-  else if (ta) C.noalias() = A.transpose() * B;
-  else if (tb) C.noalias() = A * B.transpose();
-  else C.noalias() = A * B;
+  // op(A) rows [r0, r0 + rows) and inner slice [k0, k0 + len) times op(B) inner slice.
+  auto block = [&](std::int64_t r0, std::int64_t rows, std::int64_t k0, std::int64_t len) -> RowMajor<T> {
+    if (ta && tb) return A.transpose().block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
+    if (ta) return A.transpose().block(r0, k0, rows, len) * B.middleRows(k0, len);
+    if (tb) return A.block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
+    return A.block(r0, k0, rows, len) * B.middleRows(k0, len);
+  };
+  constexpr std::int64_t kSlices = 8;
+  if (parallel && m >= 512) {
+    const std::int64_t rows_per_task = std::max<std::int64_t>(64, (m + 7) / 8);
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, rows_per_task), [&](const auto& r) {
+      C.middleRows(r.begin(), r.size()) = block(r.begin(), r.size(), 0, k);
+    });
+  } else if (parallel && k >= 4096 && m * n <= (1 << 16)) {
+    std::vector<RowMajor<T>> partial(kSlices);
+    tbb::parallel_for(std::int64_t{0}, kSlices, [&](std::int64_t s) {
+      const std::int64_t k0 = k * s / kSlices, k1 = k * (s + 1) / kSlices;
+      partial[static_cast<std::size_t>(s)] = block(0, m, k0, k1 - k0);
+    });
+    C = partial[0];
+    for (std::int64_t s = 1; s < kSlices; ++s) C += partial[static_cast<std::size_t>(s)];
+  } else {
+    C = block(0, m, 0, k);
+  }
 }
 
 // Batched op(a[i]) · op(b[i]) (b shared when `shared_b`), outside the tape: backward functions only.
@@ -68,7 +91,8 @@ Tensor product(const Tensor& a, bool ta, const Tensor& b, bool tb, bool shared_b
     const T* pb = b.data<T>();
     T* pc = out.data<T>();
     tbb::parallel_for(std::int64_t{0}, batches, [&](std::int64_t i) {
-      gemm_transposed<T>(pa + i * ra * ca, ra, ca, ta, pb + (shared_b ? 0 : i * rb * cb), rb, cb, tb, pc + i * m * n);
+      gemm_transposed<T>(pa + i * ra * ca, ra, ca, ta, pb + (shared_b ? 0 : i * rb * cb), rb, cb, tb, pc + i * m * n,
+                         /*parallel=*/batches == 1);
     });
   });
   return out;
