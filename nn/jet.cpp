@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -58,13 +59,15 @@ void activate_chunk(Activation activation, const T* z, T* v, T* c, std::int64_t 
 
 constexpr std::int64_t kChunk = 2048;
 
-// The fused activation on a packed jet [1 + 2k, N·w]: out_0 = σ(z), out_{1+i} = σ' f_i,
-// out_{1+k+i} = σ'' f_i² + σ' s_i. Its backward, for upstream gradients G:
-//   ∂L/∂z   = G_0 σ' + Σ_i G_{1+i} σ'' f_i + G_{1+k+i} (σ''' f_i² + σ'' s_i)
-//   ∂L/∂f_i = G_{1+i} σ' + 2 G_{1+k+i} σ'' f_i
-//   ∂L/∂s_i = G_{1+k+i} σ'
-Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_t k) {
-  const std::int64_t m = packed.numel() / (1 + 2 * k);  // N · width
+// The fused activation on a packed jet [1 + k + q, N·w]: out_0 = σ(z), out_{1+i} = σ' f_i,
+// out_{1+k+j} = σ'' f_{a(j)}² + σ' s_j, with a(j) = second_of[j]. Its backward, for gradients G:
+//   ∂L/∂z   = G_0 σ' + Σ_i G_{1+i} σ'' f_i + Σ_j G_{1+k+j} (σ''' f_{a(j)}² + σ'' s_j)
+//   ∂L/∂f_i = G_{1+i} σ' + Σ_{j: a(j)=i} 2 G_{1+k+j} σ'' f_i
+//   ∂L/∂s_j = G_{1+k+j} σ'
+Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_t k,
+                        const std::vector<std::int64_t>& second_of) {
+  const auto q = static_cast<std::int64_t>(second_of.size());
+  const std::int64_t m = packed.numel() / (1 + k + q);  // N · width
   Tensor out = Tensor::empty(packed.shape(), packed.dtype());
   dispatch(packed.dtype(), [&]<class T>() {
     const T* in = packed.data<T>();
@@ -75,19 +78,23 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
       activate_chunk<T>(activation, in + lo, o + lo, cosine.data(), n);
       for (std::int64_t i = 0; i < k; ++i) {
         const T* f = in + (1 + i) * m + lo;
-        const T* s = in + (1 + k + i) * m + lo;
         T* of = o + (1 + i) * m + lo;
-        T* os = o + (1 + k + i) * m + lo;
+        for (std::int64_t e = 0; e < n; ++e)
+          of[e] = derivatives<T>(activation, o[lo + e], cosine[static_cast<std::size_t>(e)]).d1 * f[e];
+      }
+      for (std::int64_t j = 0; j < q; ++j) {
+        const T* f = in + (1 + second_of[static_cast<std::size_t>(j)]) * m + lo;
+        const T* s = in + (1 + k + j) * m + lo;
+        T* os = o + (1 + k + j) * m + lo;
         for (std::int64_t e = 0; e < n; ++e) {
           const auto d = derivatives<T>(activation, o[lo + e], cosine[static_cast<std::size_t>(e)]);
-          of[e] = d.d1 * f[e];
           os[e] = d.d2 * f[e] * f[e] + d.d1 * s[e];
         }
       }
     });
   });
   const Tensor saved = out.detach();  // σ(z) in row 0: the backward's derivatives come from it
-  return record(out, {packed}, [packed, saved, activation, k, m](const Tensor& g) {
+  return record(out, {packed}, [packed, saved, activation, k, q, m, second_of](const Tensor& g) {
     Tensor grad = Tensor::empty(packed.shape(), packed.dtype());
     dispatch(packed.dtype(), [&]<class T>() {
       const T* in = packed.data<T>();
@@ -105,15 +112,25 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
           o[lo + e] = gp[lo + e] * derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]).d1;
         for (std::int64_t i = 0; i < k; ++i) {
           const T* f = in + (1 + i) * m + lo;
-          const T* s = in + (1 + k + i) * m + lo;
           const T* g1 = gp + (1 + i) * m + lo;
-          const T* g2 = gp + (1 + k + i) * m + lo;
           T* of = o + (1 + i) * m + lo;
-          T* os = o + (1 + k + i) * m + lo;
           for (std::int64_t e = 0; e < n; ++e) {
             const auto d = derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]);
-            o[lo + e] += g1[e] * d.d2 * f[e] + g2[e] * (d.d3 * f[e] * f[e] + d.d2 * s[e]);
-            of[e] = g1[e] * d.d1 + 2 * g2[e] * d.d2 * f[e];
+            o[lo + e] += g1[e] * d.d2 * f[e];
+            of[e] = g1[e] * d.d1;
+          }
+        }
+        for (std::int64_t j = 0; j < q; ++j) {
+          const std::int64_t a = second_of[static_cast<std::size_t>(j)];
+          const T* f = in + (1 + a) * m + lo;
+          const T* s = in + (1 + k + j) * m + lo;
+          const T* g2 = gp + (1 + k + j) * m + lo;
+          T* of = o + (1 + a) * m + lo;
+          T* os = o + (1 + k + j) * m + lo;
+          for (std::int64_t e = 0; e < n; ++e) {
+            const auto d = derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]);
+            o[lo + e] += g2[e] * (d.d3 * f[e] * f[e] + d.d2 * s[e]);
+            of[e] += 2 * g2[e] * d.d2 * f[e];
             os[e] = g2[e] * d.d1;
           }
         }
@@ -131,11 +148,13 @@ Tensor Jet::first(std::int64_t i) const {
   return squeeze(slice(packed_, 0, 1 + i, 2 + i), 0);
 }
 Tensor Jet::second(std::int64_t i) const {
-  ANNEAL_CHECK(i >= 0 && i < k_, "jet: direction {} of {}", i, k_);
-  return squeeze(slice(packed_, 0, 1 + k_ + i, 2 + k_ + i), 0);
+  const auto it = std::find(second_of_.begin(), second_of_.end(), i);
+  ANNEAL_CHECK(it != second_of_.end(), "jet: no second derivative was propagated for direction {}", i);
+  const std::int64_t j = it - second_of_.begin();
+  return squeeze(slice(packed_, 0, 1 + k_ + j, 2 + k_ + j), 0);
 }
 
-Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims) {
+Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims, const std::vector<std::int64_t>& curved) {
   ANNEAL_CHECK(x.dim() == 2, "jet: inputs must be [N, d], got {}", to_string(x.shape()));
   ANNEAL_CHECK(!dims.empty(), "jet: no input directions chosen");
   const std::int64_t n = x.size(0), d = x.size(1), k = static_cast<std::int64_t>(dims.size());
@@ -145,8 +164,15 @@ Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims) {
     ANNEAL_CHECK(dim >= 0 && dim < d, "jet: direction {} is not one of the {} input columns", dim, d);
     one_hot[static_cast<std::size_t>(i * d + dim)] = 1.0;
   }
+  std::vector<std::int64_t> second_of;
+  for (std::int64_t c : curved.empty() ? dims : curved) {
+    const auto it = std::find(dims.begin(), dims.end(), c);
+    ANNEAL_CHECK(it != dims.end(), "jet: second derivative along column {}, which is not among the directions", c);
+    second_of.push_back(it - dims.begin());
+  }
+  const auto q = static_cast<std::int64_t>(second_of.size());
   const Tensor first = broadcast_to(Tensor::from_vector(one_hot, {k, 1, d}, x.dtype()), {k, n, d});
-  return Jet(concat({unsqueeze(x, 0), first, Tensor::zeros({k, n, d}, x.dtype())}, 0), k);
+  return Jet(concat({unsqueeze(x, 0), first, Tensor::zeros({q, n, d}, x.dtype())}, 0), k, second_of);
 }
 
 Jet linear_jet(const Jet& in, const Tensor& weight, const Tensor& bias) {
@@ -154,23 +180,24 @@ Jet linear_jet(const Jet& in, const Tensor& weight, const Tensor& bias) {
   Tensor out = matmul(in.packed(), weight);
   if (bias.defined()) {
     const std::int64_t width = weight.size(1);
-    const Tensor padded = concat({bias.reshape({1, 1, width}),
-                                  Tensor::zeros({2 * in.directions(), 1, width}, bias.dtype())}, 0);
+    const auto streams = in.directions() + static_cast<std::int64_t>(in.second_of().size());
+    const Tensor padded = concat({bias.reshape({1, 1, width}), Tensor::zeros({streams, 1, width}, bias.dtype())}, 0);
     out = add(out, padded);
   }
-  return Jet(out, in.directions());
+  return Jet(out, in.directions(), in.second_of());
 }
 
 Jet activation_jet(const Jet& in, Activation activation) {
   const std::int64_t k = in.directions();
-  if (has_fused_kernel(activation)) return Jet(fused_activation(in.packed(), activation, k), k);
+  if (has_fused_kernel(activation))
+    return Jet(fused_activation(in.packed(), activation, k, in.second_of()), k, in.second_of());
   // Other activations: the same formulas with ordinary differentiable ops.
   const ActivationDerivatives s = activate_with_derivatives(activation, in.value());
   std::vector<Tensor> streams{s.value};
   for (std::int64_t i = 0; i < k; ++i) streams.push_back(mul(s.first, in.first(i)));
-  for (std::int64_t i = 0; i < k; ++i)
-    streams.push_back(add(mul(s.second, square(in.first(i))), mul(s.first, in.second(i))));
-  return Jet(stack(streams, 0), k);
+  for (std::int64_t a : in.second_of())
+    streams.push_back(add(mul(s.second, square(in.first(a))), mul(s.first, in.second(a))));
+  return Jet(stack(streams, 0), k, in.second_of());
 }
 
 }  // namespace anneal::nn

@@ -15,8 +15,10 @@ class Mlp : public Module {
   Mlp(const std::vector<std::int64_t>& sizes, Activation activation, RandomStream& rng, DType dtype = DType::f32,
       Init init = Init::xavier_uniform);
   Tensor forward(const Tensor& x) const;
-  // Value and derivatives with respect to input columns `dims` (nn/jet.hpp), x: [N, in].
-  Jet forward_jet(const Tensor& x, const std::vector<std::int64_t>& dims) const;
+  // Value, first derivatives along input columns `dims` and second derivatives along `curved`
+  // (default: all of dims) in one pass (nn/jet.hpp); x: [N, in].
+  Jet forward_jet(const Tensor& x, const std::vector<std::int64_t>& dims,
+                  const std::vector<std::int64_t>& curved = {}) const;
 
   Activation activation() const { return activation_; }
   const std::vector<std::shared_ptr<Linear>>& layers() const { return layers_; }

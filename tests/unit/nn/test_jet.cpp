@@ -66,7 +66,7 @@ TEST_CASE("parameter gradients of a loss built from jets match finite difference
   const Tensor x = Tensor::uniform({10, 2}, -1.0, 1.0, rng, DType::f64);
   // A convection-diffusion residual u_t + 0.7 u_x − 0.05 u_xx, squared and averaged.
   auto loss = [&] {
-    const Jet jet = net.forward_jet(x, {0, 1});  // columns: x, t
+    const Jet jet = net.forward_jet(x, {0, 1}, {0});  // columns x, t; u_xx but no u_tt
     return mean(square(jet.first(1) + 0.7 * jet.first(0) - 0.05 * jet.second(0)));
   };
   const auto params = net.parameters();
@@ -100,6 +100,18 @@ TEST_CASE("relu jets have the derivative of the active pieces and no curvature",
     REQUIRE(d1[static_cast<std::size_t>(p)] == Approx(first_fd(net, x, p, 0, 1e-6)).margin(1e-8));
     REQUIRE(d2[static_cast<std::size_t>(p)] == 0.0);
   }
+}
+
+TEST_CASE("jets propagate second derivatives only where asked", "[nn][jet]") {
+  RandomStream rng(9, 4);
+  const Mlp net({2, 8, 8, 1}, Activation::tanh, rng, DType::f64);
+  const Tensor x = Tensor::uniform({4, 2}, -1.0, 1.0, rng, DType::f64);
+  const Jet all = net.forward_jet(x, {0, 1}), some = net.forward_jet(x, {0, 1}, {1});
+  REQUIRE(some.packed().size(0) == 4);  // value, two first derivatives, one second
+  REQUIRE(some.first(0).to_vector() == all.first(0).to_vector());
+  REQUIRE(some.second(1).to_vector() == all.second(1).to_vector());
+  REQUIRE_THROWS_WITH(some.second(0), Catch::Matchers::Contains("no second derivative"));
+  REQUIRE_THROWS_WITH(net.forward_jet(x, {0}, {1}), Catch::Matchers::Contains("not among the directions"));
 }
 
 TEST_CASE("jets refuse directions that are not input columns", "[nn][jet]") {
