@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up anneal on Debian 12: installs the Debian packages it needs (once; idempotent), then
 # configures and builds one CMake preset.
-#   scripts/setup.sh [--preset release|debug|asan|ci] [--with-paraview] [--no-build]
+#   scripts/setup.sh [--preset release|debug|asan|ci] [--with-paraview] [--with-bench] [--no-build]
+# --with-paraview adds ParaView (its XDMF test then runs); --with-bench adds the benchmark peers
+# (PyTorch, and OpenBLAS so that they do not fall back to the reference BLAS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +14,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset="$2"; shift 2 ;;
     --with-paraview) extra_packages+=(paraview); shift ;;
+    --with-bench) extra_packages+=(python3-torch libopenblas0-pthread); shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,7 @@ Each workload runs in both at 1 and at 2 threads (each side keeps its faster cou
 run at its best), REPEATS timed iterations after a warm-up; medians are compared. Writes
 bench/results/nn.json and bench/results/nn.md.
 
+    scripts/setup.sh --with-bench     # PyTorch + OpenBLAS, and the release build
     python3 bench/nn/run_nn.py [--anneal build/release/bench/bench_nn] [--repeats 7] [--only pinn_step,...]
 """
 import argparse
