@@ -1,7 +1,6 @@
 // Forward jets against finite differences: input derivatives of random networks, and parameter
 // gradients of a loss made of those derivatives (the PINN case).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/rng.hpp"
@@ -17,7 +16,8 @@ namespace {
 double u_at(const Mlp& net, const Tensor& x, std::int64_t point, std::int64_t dim, double shift) {
   NoGrad no_tape;
   std::vector<double> row;
-  for (std::int64_t c = 0; c < x.size(1); ++c) row.push_back(x.to_vector()[static_cast<std::size_t>(point * x.size(1) + c)]);
+  for (std::int64_t c = 0; c < x.size(1); ++c)
+    row.push_back(x.to_vector()[static_cast<std::size_t>(point * x.size(1) + c)]);
   row[static_cast<std::size_t>(dim)] += shift;
   return net.forward(Tensor::from_vector(row, {1, x.size(1)}, DType::f64)).item();
 }
@@ -25,11 +25,13 @@ double u_at(const Mlp& net, const Tensor& x, std::int64_t point, std::int64_t di
 // 5-point central differences: O(h^4) truncation.
 double first_fd(const Mlp& net, const Tensor& x, std::int64_t p, std::int64_t d, double h) {
   return (-u_at(net, x, p, d, 2 * h) + 8 * u_at(net, x, p, d, h) - 8 * u_at(net, x, p, d, -h) +
-          u_at(net, x, p, d, -2 * h)) / (12 * h);
+          u_at(net, x, p, d, -2 * h)) /
+         (12 * h);
 }
 double second_fd(const Mlp& net, const Tensor& x, std::int64_t p, std::int64_t d, double h) {
   return (-u_at(net, x, p, d, 2 * h) + 16 * u_at(net, x, p, d, h) - 30 * u_at(net, x, p, d, 0) +
-          16 * u_at(net, x, p, d, -h) - u_at(net, x, p, d, -2 * h)) / (12 * h * h);
+          16 * u_at(net, x, p, d, -h) - u_at(net, x, p, d, -2 * h)) /
+         (12 * h * h);
 }
 
 }  // namespace
@@ -60,33 +62,33 @@ TEST_CASE("jets give u, du/dx and d2u/dx2 of random MLPs as finite differences d
 
 TEST_CASE("parameter gradients of a loss built from jets match finite differences", "[nn][jet]") {
   for (Activation activation : {Activation::tanh, Activation::sin, Activation::sigmoid, Activation::silu}) {
-  INFO(to_string(activation));
-  RandomStream rng(11, 2);
-  Mlp net({2, 8, 8, 1}, activation, rng, DType::f64);
-  const Tensor x = Tensor::uniform({10, 2}, -1.0, 1.0, rng, DType::f64);
-  // A convection-diffusion residual u_t + 0.7 u_x − 0.05 u_xx, squared and averaged.
-  auto loss = [&] {
-    const Jet jet = net.forward_jet(x, {0, 1}, {0});  // columns x, t; u_xx but no u_tt
-    return mean(square(jet.first(1) + 0.7 * jet.first(0) - 0.05 * jet.second(0)));
-  };
-  const auto params = net.parameters();
-  const auto grads = grad(loss(), params);
-  for (std::size_t p = 0; p < params.size(); ++p) {
-    double* w = const_cast<Tensor&>(params[p]).data<double>();
-    const auto analytic = grads[p].to_vector();
-    for (std::int64_t i = 0; i < params[p].numel(); i += 3) {  // every third entry keeps it quick
-      const double saved = w[i], h = 1e-4;
-      auto at = [&](double s) {
-        w[i] = saved + s;
-        NoGrad no_tape;
-        return loss().item();
-      };
-      const double fd = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h);
-      w[i] = saved;
-      INFO("parameter " << p << " entry " << i);
-      REQUIRE(analytic[static_cast<std::size_t>(i)] == Approx(fd).epsilon(1e-6).margin(1e-9));
+    INFO(to_string(activation));
+    RandomStream rng(11, 2);
+    Mlp net({2, 8, 8, 1}, activation, rng, DType::f64);
+    const Tensor x = Tensor::uniform({10, 2}, -1.0, 1.0, rng, DType::f64);
+    // A convection-diffusion residual u_t + 0.7 u_x − 0.05 u_xx, squared and averaged.
+    auto loss = [&] {
+      const Jet jet = net.forward_jet(x, {0, 1}, {0});  // columns x, t; u_xx but no u_tt
+      return mean(square(jet.first(1) + 0.7 * jet.first(0) - 0.05 * jet.second(0)));
+    };
+    const auto params = net.parameters();
+    const auto grads = grad(loss(), params);
+    for (std::size_t p = 0; p < params.size(); ++p) {
+      double* w = const_cast<Tensor&>(params[p]).data<double>();
+      const auto analytic = grads[p].to_vector();
+      for (std::int64_t i = 0; i < params[p].numel(); i += 3) {  // every third entry keeps it quick
+        const double saved = w[i], h = 1e-4;
+        auto at = [&](double s) {
+          w[i] = saved + s;
+          NoGrad no_tape;
+          return loss().item();
+        };
+        const double fd = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h);
+        w[i] = saved;
+        INFO("parameter " << p << " entry " << i);
+        REQUIRE(analytic[static_cast<std::size_t>(i)] == Approx(fd).epsilon(1e-6).margin(1e-9));
+      }
     }
-  }
   }
 }
 
