@@ -7,18 +7,7 @@
 // the grid [H, 1, W] with kernel [kh, 1, kw], so one set of kernels serves both.
 #include "nn/ops_conv.hpp"
 
-// GCC 12 reports false (maybe-)uninitialized warnings inside Eigen's AVX-512 GEMM and transpose
-// kernels (_mm512_undefined_* operands) for the strided products below. They are raised at
-// locations inside the intrinsic headers, so silencing them while Eigen is included suffices.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <Eigen/Core>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "nn/eigen_maps.hpp"
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -68,10 +57,6 @@ using MatMap = Eigen::Map<RowMajor<T>, 0, Eigen::OuterStride<>>;
 template <class T>
 using ConstMatMap = Eigen::Map<const RowMajor<T>, 0, Eigen::OuterStride<>>;
 
-template <class T>
-using Vec = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-template <class T>
-using ConstVec = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
 I floor_div(I a, I b) {  // b > 0
   const I q = a / b;

@@ -1,15 +1,6 @@
 // Pooling and upsampling (the resampling around convolutions in U-Nets): separable linear maps,
 // one sparse matrix per axis, applied axis by axis; each backward applies the transposed maps.
-// GCC 12 false positives inside Eigen's AVX-512 kernels: see nn/ops_conv.cpp.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <Eigen/Core>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "nn/eigen_maps.hpp"
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -26,10 +17,6 @@ namespace anneal::nn {
 namespace {
 
 using I = std::int64_t;
-template <class T>
-using Vec = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-template <class T>
-using ConstVec = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
 // out[j] = Σ_e weight[e] · in[index[e]] for e in [start[j], start[j + 1]).
 struct AxisMap {
