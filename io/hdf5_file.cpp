@@ -81,6 +81,94 @@ Handle transfer_list(bool parallel) {
   return dxpl;
 }
 
+// What is wrong with the box [offset, offset + count) of a dataset of `shape`; empty if nothing.
+std::string block_problem(const Shape& shape, const Shape& offset, const Shape& count) {
+  if (offset.size() != shape.size() || count.size() != shape.size())
+    return fmt::format("offset {} and count {} should have {} axes, as the dataset has", to_string(offset),
+                       to_string(count), shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (offset[i] > shape[i] || count[i] > shape[i] - offset[i])
+      return fmt::format("the block at offset {} of count {} reaches past the extent on axis {}", to_string(offset),
+                         to_string(count), i);
+  return {};
+}
+
+// Selects the box [start, start + count) of `file_space` (all of a scalar) and returns the
+// matching memory space. An empty box, or `none`, selects nothing: in a parallel file a rank with
+// nothing to transfer still takes part in the collective call.
+Handle select_box(hid_t file_space, const Shape& start, const Shape& count, bool none) {
+  if (none || (!count.empty() && element_count(count) == 0)) {
+    ANNEAL_H5_CHECK(H5Sselect_none(file_space));
+    return Handle(ANNEAL_H5_CHECK(H5Scopy(file_space)), H5Sclose);
+  }
+  if (count.empty()) return Handle(ANNEAL_H5_CHECK(H5Screate(H5S_SCALAR)), H5Sclose);
+  std::vector<hsize_t> first(start.begin(), start.end()), extent(count.begin(), count.end());
+  ANNEAL_H5_CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, first.data(), nullptr, extent.data(), nullptr));
+  return Handle(ANNEAL_H5_CHECK(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr)), H5Sclose);
+}
+
+herr_t write_box(hid_t ds, DType dtype, const void* data, const Shape& start, const Shape& count, bool none,
+                 bool parallel) {
+  Handle file_space(ANNEAL_H5_CHECK(H5Dget_space(ds)), H5Sclose);
+  Handle mem_space = select_box(file_space.get(), start, count, none);
+  Handle dxpl = transfer_list(parallel);
+  static const char nothing = 0;  // an empty std::span may hold nullptr, which H5Dwrite refuses
+  return H5Dwrite(ds, memory_type(dtype), mem_space.get(), file_space.get(), dxpl.get(), data ? data : &nothing);
+}
+
+// Default chunks keep whole trailing axes and reduce the axes from `first_axis` on, leading ones
+// first, until a chunk holds at most `max_bytes`.
+std::vector<hsize_t> fit_chunk(std::vector<hsize_t> chunk, std::size_t first_axis, std::size_t item_bytes,
+                               std::size_t max_bytes) {
+  for (std::size_t i = first_axis; i < chunk.size(); ++i) {
+    std::size_t bytes = item_bytes;
+    for (auto extent : chunk) bytes *= extent;
+    if (bytes <= max_bytes) break;
+    chunk[i] = std::max<std::size_t>(max_bytes / (bytes / chunk[i]), 1);
+  }
+  return chunk;
+}
+
+// Creates dataset `name` (and the groups on the way) of `shape`; `series`: axis 0 is unlimited.
+Handle create_in(hid_t file, const std::filesystem::path& path, const std::string& name, DType dtype,
+                 const Shape& shape, bool series, const WriteOptions& options) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end()), max_dims = dims;
+  if (series) max_dims[0] = H5S_UNLIMITED;
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
+               H5Sclose);
+  ANNEAL_H5_CHECK(space.get());
+  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
+  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  Handle dcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
+  // An extendible dataset must be chunked; an empty fixed one stays contiguous.
+  if (series || (!dims.empty() && element_count(shape) > 0 && (options.deflate > 0 || !options.chunk.empty()))) {
+    std::vector<hsize_t> chunk(options.chunk.begin(), options.chunk.end());
+    if (chunk.empty() && series) {
+      chunk = dims;
+      chunk[0] = 1;  // one frame, at most 4 MiB
+      chunk = fit_chunk(chunk, 1, dtype_size(dtype), 4u << 20);
+    } else if (chunk.empty()) {
+      chunk = fit_chunk(dims, 0, dtype_size(dtype), 1u << 20);  // about 1 MiB
+    }
+    ANNEAL_CHECK(chunk.size() == dims.size(), "writing '{}': chunk shape has {} axes, the data {}", name,
+                 chunk.size(), dims.size());
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const hsize_t most = max_dims[i] == H5S_UNLIMITED ? std::max<hsize_t>(chunk[i], 1) : dims[i];
+      chunk[i] = std::clamp<hsize_t>(chunk[i], 1, most);
+    }
+    ANNEAL_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()));
+    if (options.deflate > 0) {
+      if (options.shuffle) ANNEAL_H5_CHECK(H5Pset_shuffle(dcpl.get()));
+      ANNEAL_H5_CHECK(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::min(options.deflate, 9))));
+    }
+  }
+  ANNEAL_CHECK(!link_exists(file, name), "'{}': dataset '{}' is written twice", path.string(), name);
+  return Handle(ANNEAL_H5_CHECK(H5Dcreate2(file, name.c_str(), file_type(dtype), space.get(), lcpl.get(), dcpl.get(),
+                                           H5P_DEFAULT)),
+                H5Dclose);
+}
+
 }  // namespace
 
 void detail::check_rows(std::string_view dataset, const Shape& shape, std::size_t first, std::size_t count) {
@@ -197,24 +285,18 @@ DatasetInfo H5File::dataset_info(std::string_view dataset) const {
   return info;
 }
 
-void H5File::read_raw(std::string_view dataset, DType memory, void* out, std::size_t first_row,
-                      std::size_t rows) const {
+void H5File::read_raw(std::string_view dataset, DType memory, void* out, const Shape& offset,
+                      const Shape& count) const {
   const DatasetInfo info = dataset_info(dataset);
   ANNEAL_CHECK(info.supported, "'{}': dataset '{}' holds {} data, but a numeric array was expected",
                path_.string(), absolute(dataset), info.type_text);
+  const std::string problem = block_problem(info.shape, offset, count);
+  ANNEAL_CHECK(problem.empty(), "'{}': cannot read a block of dataset '{}' of shape {}: {}", path_.string(),
+               absolute(dataset), to_string(info.shape), problem);
+  if (element_count(count) == 0) return;
   Handle ds(ANNEAL_H5_CHECK(H5Dopen2(id_, absolute(dataset).c_str(), H5P_DEFAULT)), H5Dclose);
   Handle file_space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
-  std::vector<hsize_t> count(info.shape.begin(), info.shape.end()), start(info.shape.size(), 0);
-  Handle mem_space;
-  if (!info.shape.empty()) {
-    start[0] = first_row;
-    count[0] = rows;
-    ANNEAL_H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr));
-    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr)), H5Sclose);
-  } else {
-    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate(H5S_SCALAR)), H5Sclose);
-  }
-  if (element_count(Shape(count.begin(), count.end())) == 0) return;
+  Handle mem_space = select_box(file_space.get(), offset, count, false);
   const herr_t status = H5Dread(ds.get(), memory_type(memory), mem_space.get(), file_space.get(), H5P_DEFAULT, out);
   if (status < 0) {
     std::string detail;
@@ -232,7 +314,6 @@ void H5File::write_raw(std::string_view dataset, DType dtype, const void* data, 
                        const Shape& global_shape, std::size_t first_row, std::size_t rows, bool distributed,
                        const WriteOptions& options) {
   const std::string name = absolute(dataset);
-  std::vector<hsize_t> dims(global_shape.begin(), global_shape.end());
   const std::size_t row_size = global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
   if (distributed) {
     ANNEAL_CHECK(!global_shape.empty() && first_row + rows <= global_shape[0] && count == rows * row_size,
@@ -243,57 +324,72 @@ void H5File::write_raw(std::string_view dataset, DType dtype, const void* data, 
                  count, to_string(global_shape));
   }
 
-  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
-                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-               H5Sclose);
-  ANNEAL_H5_CHECK(space.get());
-  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
-  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
-  Handle dcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
-  const bool empty = element_count(global_shape) == 0;
-  if (!dims.empty() && !empty && (options.deflate > 0 || !options.chunk.empty())) {
-    std::vector<hsize_t> chunk(options.chunk.begin(), options.chunk.end());
-    if (chunk.empty()) {
-      // About 1 MiB chunks: whole trailing rows, as many leading rows as fit.
-      chunk = dims;
-      const std::size_t row_bytes = row_size * dtype_size(dtype);
-      chunk[0] = std::clamp<hsize_t>((1u << 20) / std::max<std::size_t>(row_bytes, 1), 1, dims[0]);
-    }
-    ANNEAL_CHECK(chunk.size() == dims.size(), "writing '{}': chunk shape has {} axes, the data {}", name,
-                 chunk.size(), dims.size());
-    for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::clamp<hsize_t>(chunk[i], 1, dims[i]);
-    ANNEAL_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()));
-    if (options.deflate > 0) {
-      if (options.shuffle) ANNEAL_H5_CHECK(H5Pset_shuffle(dcpl.get()));
-      ANNEAL_H5_CHECK(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::min(options.deflate, 9))));
-    }
-  }
-  ANNEAL_CHECK(!link_exists(id_, name), "'{}': dataset '{}' is written twice", path_.string(), name);
-  Handle ds(ANNEAL_H5_CHECK(H5Dcreate2(id_, name.c_str(), file_type(dtype), space.get(), lcpl.get(),
-                                       dcpl.get(), H5P_DEFAULT)),
-            H5Dclose);
-  if (empty) return;
-
-  // In a parallel file every rank takes part in the write; a rank with nothing to write selects none.
-  const bool writes = distributed ? rows > 0 : (!parallel_ || mpi::rank() == 0);
-  Handle file_space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
-  Handle mem_space;
-  if (!writes) {
-    ANNEAL_H5_CHECK(H5Sselect_none(file_space.get()));
-    mem_space = Handle(ANNEAL_H5_CHECK(H5Scopy(file_space.get())), H5Sclose);
-  } else if (distributed) {
-    std::vector<hsize_t> start(dims.size(), 0), local = dims;
+  Handle ds = create_in(id_, path_, name, dtype, global_shape, /*series=*/false, options);
+  if (element_count(global_shape) == 0) return;
+  Shape start(global_shape.size(), 0), local = global_shape;
+  if (distributed) {
     start[0] = first_row;
     local[0] = rows;
-    ANNEAL_H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, local.data(), nullptr));
-    mem_space = Handle(ANNEAL_H5_CHECK(H5Screate_simple(static_cast<int>(local.size()), local.data(), nullptr)), H5Sclose);
-  } else {
-    mem_space = Handle(ANNEAL_H5_CHECK(H5Scopy(space.get())), H5Sclose);
   }
-  Handle dxpl = transfer_list(parallel_);
-  ANNEAL_CHECK(H5Dwrite(ds.get(), memory_type(dtype), mem_space.get(), file_space.get(), dxpl.get(),
-                        data) >= 0,
+  // Data every rank holds identically is written once, by rank 0.
+  const bool none = !distributed && parallel_ && mpi::rank() != 0;
+  ANNEAL_CHECK(write_box(ds.get(), dtype, data, start, local, none, parallel_) >= 0,
                "'{}': cannot write dataset '{}' (disk full?)", path_.string(), name);
+}
+
+void H5File::create_dataset(std::string_view dataset, DType dtype, const Shape& shape, const WriteOptions& options) {
+  create_in(id_, path_, absolute(dataset), dtype, shape, /*series=*/false, options);
+}
+
+void H5File::create_series(std::string_view dataset, DType dtype, const Shape& frame_shape,
+                           const WriteOptions& options) {
+  ANNEAL_CHECK(element_count(frame_shape) > 0, "'{}': the frames of series '{}' should hold values, got shape {}",
+               path_.string(), absolute(dataset), to_string(frame_shape));
+  Shape shape{0};
+  shape.insert(shape.end(), frame_shape.begin(), frame_shape.end());
+  create_in(id_, path_, absolute(dataset), dtype, shape, /*series=*/true, options);
+}
+
+std::size_t H5File::extend_series(std::string_view dataset) {
+  if (!is_dataset(dataset)) fail_missing(dataset, "dataset");
+  Handle ds(ANNEAL_H5_CHECK(H5Dopen2(id_, absolute(dataset).c_str(), H5P_DEFAULT)), H5Dclose);
+  Handle space(ANNEAL_H5_CHECK(H5Dget_space(ds.get())), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0))), max_dims = dims;
+  if (rank > 0) ANNEAL_H5_CHECK(H5Sget_simple_extent_dims(space.get(), dims.data(), max_dims.data()));
+  ANNEAL_CHECK(rank > 0 && max_dims[0] == H5S_UNLIMITED,
+               "'{}': dataset '{}' is not a time series (it has no unlimited first axis)", path_.string(),
+               absolute(dataset));
+  const std::size_t frame = dims[0]++;
+  ANNEAL_CHECK(H5Dset_extent(ds.get(), dims.data()) >= 0, "'{}': cannot extend series '{}' (disk full?)",
+               path_.string(), absolute(dataset));
+  return frame;
+}
+
+void H5File::write_block(std::string_view dataset, DType dtype, const void* data, const Shape& offset,
+                         const Shape& count) {
+  write_block_raw(dataset, dtype, data, element_count(count), offset, count);
+}
+
+void H5File::write_block_raw(std::string_view dataset, DType dtype, const void* data, std::size_t size,
+                             const Shape& offset, const Shape& count) {
+  const std::string name = absolute(dataset);
+  const Shape shape = dataset_info(dataset).shape;
+  std::string problem = block_problem(shape, offset, count);
+  if (problem.empty() && size != element_count(count))
+    problem = fmt::format("{} values given for a block of count {} ({} values)", size, to_string(count),
+                          element_count(count));
+  // Every rank throws, not only the one with the bad block, so that none waits in the collective write.
+  if (parallel_ && mpi::any_rank(!problem.empty()) && problem.empty()) problem = "another rank's block is wrong";
+  ANNEAL_CHECK(problem.empty(), "'{}': cannot write a block of dataset '{}' of shape {}: {}", path_.string(), name,
+               to_string(shape), problem);
+  Handle ds(ANNEAL_H5_CHECK(H5Dopen2(id_, name.c_str(), H5P_DEFAULT)), H5Dclose);
+  ANNEAL_CHECK(write_box(ds.get(), dtype, data, offset, count, /*none=*/false, parallel_) >= 0,
+               "'{}': cannot write dataset '{}' (disk full?)", path_.string(), name);
+}
+
+void H5File::flush() {
+  ANNEAL_CHECK(H5Fflush(id_, H5F_SCOPE_GLOBAL) >= 0, "cannot flush '{}' (disk full?)", path_.string());
 }
 
 void H5File::create_group(std::string_view group) {

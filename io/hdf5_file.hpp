@@ -67,7 +67,7 @@ class H5File {
     Array<T> a;
     a.shape = dataset_info(dataset).shape;
     a.data.resize(element_count(a.shape));
-    read_raw(dataset, dtype_of<T>(), a.data.data(), 0, a.shape.empty() ? 1 : a.shape[0]);
+    read_raw(dataset, dtype_of<T>(), a.data.data(), Shape(a.shape.size(), 0), a.shape);
     return a;
   }
   // Reads rows [first, first + count) along axis 0 (the slab one MPI rank owns).
@@ -78,7 +78,9 @@ class H5File {
     detail::check_rows(dataset, a.shape, first, count);
     a.shape[0] = count;
     a.data.resize(element_count(a.shape));
-    read_raw(dataset, dtype_of<T>(), a.data.data(), first, count);
+    Shape offset(a.shape.size(), 0);
+    offset[0] = first;
+    read_raw(dataset, dtype_of<T>(), a.data.data(), offset, a.shape);
     return a;
   }
 
@@ -99,6 +101,38 @@ class H5File {
               row == 0 ? 0 : local.size() / row, /*distributed=*/true, options);
   }
 
+  // Block-decomposed datasets and time series. A rank of a 2-D/3-D domain decomposition (PETSc
+  // DMDA style) owns a box [offset, offset + count) of the global grid, not a slab of rows.
+
+  // Creates a dataset with no data yet (zeros until written), for write_block. Collective.
+  void create_dataset(std::string_view dataset, DType dtype, const Shape& shape, const WriteOptions& options = {});
+  // Creates an empty time series [0][frame_shape...] whose leading axis is unlimited; frames are
+  // added by extend_series. Chunks default to one frame, with the leading frame axes reduced until
+  // a chunk is at most 4 MiB. Collective.
+  void create_series(std::string_view dataset, DType dtype, const Shape& frame_shape, const WriteOptions& options = {});
+  // Grows a series by one frame (zeros until written) and returns the new frame's index: write it
+  // with write_block at offset [frame, ...]. Collective; every rank sees the same extent.
+  std::size_t extend_series(std::string_view dataset);
+  // Each rank writes its box [offset, offset + count) of an existing dataset, `data` in C order
+  // holding product(count) values. Collective in a parallel file: a rank that owns nothing passes
+  // an all-zero count and still calls. A bad block on any rank throws on every rank.
+  void write_block(std::string_view dataset, DType dtype, const void* data, const Shape& offset, const Shape& count);
+  template <class T>
+  void write_block(std::string_view dataset, std::span<const T> data, const Shape& offset, const Shape& count) {
+    write_block_raw(dataset, dtype_of<T>(), data.data(), data.size(), offset, count);
+  }
+  // Reads the box [offset, offset + count) (restarts, tests); not collective.
+  template <class T>
+  Array<T> read_block(std::string_view dataset, const Shape& offset, const Shape& count) const {
+    Array<T> a;
+    a.shape = count;
+    a.data.resize(element_count(count));
+    read_raw(dataset, dtype_of<T>(), a.data.data(), offset, count);
+    return a;
+  }
+  // Writes what HDF5 buffers to disk, so that a run killed later leaves a readable file. Collective.
+  void flush();
+
   void create_group(std::string_view group);
   // Attributes on a group or dataset ("/" is the root). Collective in parallel files, same value
   // on every rank.
@@ -110,10 +144,12 @@ class H5File {
 
  private:
   H5File(std::int64_t id, std::filesystem::path path, bool parallel);
-  void read_raw(std::string_view dataset, DType memory_type, void* out, std::size_t first_row,
-                std::size_t rows) const;
+  // Reads the box [offset, offset + count); both empty for a scalar.
+  void read_raw(std::string_view dataset, DType memory_type, void* out, const Shape& offset, const Shape& count) const;
   void write_raw(std::string_view dataset, DType dtype, const void* data, std::size_t count, const Shape& global_shape,
                  std::size_t first_row, std::size_t rows, bool distributed, const WriteOptions& options);
+  void write_block_raw(std::string_view dataset, DType dtype, const void* data, std::size_t size, const Shape& offset,
+                       const Shape& count);
   [[noreturn]] void fail_missing(std::string_view object, std::string_view what) const;
 
   std::int64_t id_ = -1;

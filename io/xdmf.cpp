@@ -67,7 +67,7 @@ std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, double
     const char* kind = field.components == 1 ? "Scalar" : "Vector";
     xml += fmt::format("{}  <Attribute Name=\"{}\" AttributeType=\"{}\" Center=\"Node\">\n", indent, escape(field.name),
                        kind);
-    if (step < 0) {
+    if (step < 0 || field.is_static) {
       xml += indent + "    " + data_item(grid.h5_file, field.dataset, field.dtype, dims) + "\n";
     } else {
       // Row `step` of the [nt][...] dataset: a hyperslab with start, stride and count per axis.

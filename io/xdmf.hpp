@@ -13,6 +13,7 @@ struct XdmfField {
   std::string dataset;  // "/fields/velocity"
   DType dtype = DType::f64;
   std::size_t components = 1;  // 1: scalar, 2 or 3: vector (trailing axis)
+  bool is_static = false;      // in a time series: no time axis, every step shows the same data (a mask)
 };
 
 struct XdmfGrid {
@@ -24,7 +25,7 @@ struct XdmfGrid {
 // One grid at one time.
 std::string xdmf_document(const XdmfGrid& grid);
 // A temporal collection: each field dataset has a leading time axis [nt][...], with times[i] the
-// time of row i (DESIGN.md §4: /fields/<name> [nt][...] plus /grid/t).
+// time of row i (DESIGN.md §4: /fields/<name> [nt][...] plus /grid/t); static fields have none.
 std::string xdmf_time_series(const XdmfGrid& grid, const std::vector<double>& times);
 
 }  // namespace anneal::io

@@ -55,6 +55,15 @@ TEST_CASE("a time series selects row i of each time-major dataset at time t_i", 
   REQUIRE_THAT(xml, Contains(R"(Dimensions="3 4 3" NumberType="Float" Precision="8" Format="HDF">s.h5:/fields/u)"));
 }
 
+TEST_CASE("a static field in a time series is the whole dataset at every step", "[io][xdmf]") {
+  const XdmfGrid grid{
+      "s.h5", {4, 3}, {{"u", "/fields/u", DType::f64, 2}, {"solid", "/fields/solid", DType::u8, 1, true}}};
+  const std::string xml = xdmf_time_series(grid, {0.0, 1.0});
+  REQUIRE(count_of(xml, R"(Dimensions="4 3" NumberType="UChar" Precision="1" Format="HDF">s.h5:/fields/solid)") == 2);
+  REQUIRE(count_of(xml, R"(ItemType="HyperSlab" Dimensions="4 3 2")") == 2);
+  REQUIRE_THAT(xml, Contains(">1 0 0 0 1 1 1 1 1 4 3 2</DataItem>"));
+}
+
 TEST_CASE("names are escaped for XML", "[io][xdmf]") {
   const std::string xml = xdmf_document({"a&b.h5", {2, 2}, {{"p<1>", "/fields/p", DType::f64, 1}}});
   REQUIRE_THAT(xml, Contains("a&amp;b.h5") && Contains("p&lt;1&gt;"));
