@@ -112,8 +112,14 @@ template <class F>
 void anneal::physics::flow::for_each_index(const IndexBox& box, const F& f) {
   const long ny = box.hi[1] - box.lo[1], nz = box.hi[2] - box.lo[2];
   if (ny <= 0 || nz <= 0 || box.hi[0] <= box.lo[0]) return;
-  tbb::parallel_for(0L, ny * nz, [&](long row) {
-    const long k = box.lo[2] + row / ny, j = box.lo[1] + row % ny;
+  const auto row = [&](long r) {
+    const long k = box.lo[2] + r / ny, j = box.lo[1] + r % ny;
     for (long i = box.lo[0]; i < box.hi[0]; ++i) f(i, j, k);
-  });
+  };
+  // Below ~16k points a loop is cheaper than waking threads (2-D grids, small ranks).
+  if (box.count() < 16384) {
+    for (long r = 0; r < ny * nz; ++r) row(r);
+    return;
+  }
+  tbb::parallel_for(0L, ny * nz, row);
 }
