@@ -23,7 +23,7 @@ void set_command_line(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) typed_command += (i ? " " : "") + shell_quote(argv[i]);
 }
 
-void add_common_options(CLI::App& command, CommonOptions& options) {
+void add_common_options(CLI::App& command, CommonOptions& options, bool options_config) {
   command.add_option("--threads", options.threads, "Threads per MPI rank (0: all cores this rank may use)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -32,7 +32,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       ->capture_default_str();
   command.add_option("--petsc-options", options.petsc_options, "A file of PETSc options (or pass them after --)")
       ->check(CLI::ExistingFile);
-  add_config_option(command);
+  if (options_config) add_config_option(command);
 }
 
 CommandScope::CommandScope(const CLI::App& command, const CommonOptions& options) {

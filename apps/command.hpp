@@ -21,8 +21,9 @@ struct CommonOptions {
 const std::string& command_line();
 void set_command_line(int argc, char** argv);
 
-// Adds --threads, --log-level, --petsc-options and --config to a sub-command.
-void add_common_options(CLI::App& command, CommonOptions& options);
+// Adds --threads, --log-level, --petsc-options and (unless the command reads its own kind of
+// --config file, as `flow run` reads a scene) --config to a sub-command.
+void add_common_options(CLI::App& command, CommonOptions& options, bool options_config = true);
 
 // Applies them for the duration of the returned object, and echoes the effective configuration.
 class CommandScope {

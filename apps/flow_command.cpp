@@ -1,4 +1,5 @@
-// anneal flow <verb>: flow-field tools. Now: `anneal flow vorticity IN.h5 -o OUT.h5`.
+// anneal flow <verb>: the incompressible flow solver (`anneal flow run --config scene.toml -o out.h5`)
+// and flow-field tools (`anneal flow vorticity IN.h5 -o OUT.h5`).
 #include <algorithm>
 
 #include "apps/command.hpp"
@@ -8,6 +9,7 @@
 #include "core/partition.hpp"
 #include "io/grid_output.hpp"
 #include "io/schema.hpp"
+#include "physics/flow/flow_run.hpp"
 #include "physics/flow/vorticity.hpp"
 
 namespace anneal::apps {
@@ -65,11 +67,69 @@ void run_vorticity(const VorticityOptions& options, const CommandScope& scope) {
   log::info("wrote {} and {}", options.output, xmf.string());
 }
 
+struct RunCommandOptions {
+  CommonOptions common;
+  std::string scene, output, restart, checkpoint;
+  double end_time = 0;
+  long max_steps = -1;
+  bool quiet = false;
+};
+
+void run_simulation(const RunCommandOptions& options, const CLI::App& command) {
+  const CommandScope scope(command, options.common);
+  physics::flow::Scene scene = physics::flow::read_scene(options.scene);
+  if (options.end_time > 0) scene.end_time = options.end_time;
+  if (options.max_steps >= 0) scene.max_steps = options.max_steps;
+  const nlohmann::json scene_json = physics::flow::scene_to_json(scene);
+  log::info("scene '{}' from {}:", scene.name, options.scene);
+  for (const auto& [key, value] : scene_json.items()) log::info("  {} = {}", key, value.dump());
+
+  std::vector<std::filesystem::path> inputs{options.scene};
+  if (!scene.mask_file.empty()) inputs.push_back(scene.mask_file);
+  if (!options.restart.empty()) inputs.push_back(options.restart);
+  io::Provenance provenance = scope.provenance(inputs);
+  // /meta/config: the command's options and the effective scene, defaults filled in.
+  provenance.config_json = nlohmann::json{{"options", nlohmann::json::parse(provenance.config_json)}, {"scene", scene_json}}.dump();
+
+  physics::flow::RunOptions run;
+  run.output = options.output;
+  run.restart = options.restart;
+  run.checkpoint = options.checkpoint;
+  run.progress = !options.quiet;
+  const auto summary = physics::flow::run_flow(scene, run, provenance);
+  log::info("flow: {} steps to t = {:.6g} ({}), {} frames, {:.1f} s, {:.1f} {} iterations per projection, max "
+            "divergence {:.1e}",
+            summary.steps, summary.time, summary.stop_reason, summary.frames, summary.wall_seconds,
+            summary.mean_poisson_iterations, summary.pressure_solver, summary.max_divergence);
+  log::info("wrote {} and {}", options.output, summary.xmf.string());
+  for (const auto& path : summary.systems) log::info("wrote pressure system {}", path.string());
+}
+
+void register_run(CLI::App& flow) {
+  auto options = std::make_shared<RunCommandOptions>();
+  CLI::App* cmd = flow.add_subcommand("run", "Simulate a scene: incompressible Navier-Stokes on a MAC grid with a scalar");
+  cmd->footer(
+      "Scenes are TOML files (examples in data/scenes/, every key in docs/flow.md). PETSc options for the pressure "
+      "solve go after --, e.g. `anneal flow run --config cavity.toml -o cavity.h5 -- -pc_type hypre -ksp_monitor`.");
+  cmd->add_option("--config,--scene", options->scene, "Scene file (TOML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", options->output, "Output HDF5 time series (an .xmf sidecar is written beside it)")
+      ->required();
+  cmd->add_option("--restart", options->restart, "Continue from this checkpoint (written with output.checkpoint_every)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--checkpoint", options->checkpoint, "Checkpoint file (default: <output stem>.checkpoint.h5)");
+  cmd->add_option("--end-time", options->end_time, "Override time.end of the scene");
+  cmd->add_option("--max-steps", options->max_steps, "Override time.max_steps of the scene (0: no limit)");
+  cmd->add_flag("--quiet", options->quiet, "No progress lines");
+  add_common_options(*cmd, options->common, /*options_config=*/false);
+  cmd->callback([options, cmd] { run_simulation(*options, *cmd); });
+}
+
 }  // namespace
 
 void register_flow(CLI::App& app) {
-  CLI::App* flow = app.add_subcommand("flow", "Incompressible-flow tools");
+  CLI::App* flow = app.add_subcommand("flow", "Incompressible flow: the solver and flow-field tools");
   flow->require_subcommand(1);
+  register_run(*flow);
 
   auto options = std::make_shared<VorticityOptions>();
   CLI::App* cmd = flow->add_subcommand("vorticity", "Vorticity of a 3-D velocity field on a rectilinear grid");

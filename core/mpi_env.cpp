@@ -1,5 +1,7 @@
 #include "core/mpi_env.hpp"
 
+#include <dlfcn.h>
+
 #include <petscsys.h>
 
 #include "core/error.hpp"
@@ -7,6 +9,21 @@
 #include "core/status_check.hpp"
 
 namespace anneal::mpi {
+namespace {
+
+// PETSc calls BLAS only for small dense blocks (AMG coarse levels, Krylov orthogonalisation).
+// A threaded BLAS (Debian's libopenblas0-pthread) would spin its own threads beside anneal's oneTBB
+// and MPI ranks, busy-waiting in sched_yield; so BLAS runs on the calling thread. Looked up at run
+// time: the reference BLAS has no such switch.
+void single_threaded_blas() {
+  for (const char* name : {"openblas_set_num_threads", "goto_set_num_threads"})
+    if (void* symbol = dlsym(RTLD_DEFAULT, name)) {
+      reinterpret_cast<void (*)(int)>(symbol)(1);
+      return;
+    }
+}
+
+}  // namespace
 
 bool initialized() {
   int started = 0, finished = 0;
@@ -81,6 +98,7 @@ Session::Session(const std::string& program, const std::vector<std::string>& pet
   ANNEAL_PETSC_CHECK(PetscInitialize(&argc, &argv, nullptr, nullptr));
   // PETSc's default handler prints a traceback and may abort; anneal reports errors itself.
   ANNEAL_PETSC_CHECK(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
+  single_threaded_blas();
 }
 
 Session::~Session() { PetscFinalize(); }

@@ -195,7 +195,7 @@ void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, 
         value = 0;
         if (b.kind != BoundaryKind::inflow || blocked) return;
         const std::array<double, 3> x = position(grid, p, a);
-        double speed = b.speed * inflow_shape(scene, side, x);
+        double speed = b.speed * (b.coflow + (1.0 - b.coflow) * inflow_shape(scene, side, x));
         if (b.noise > 0) {
           // A counter-based stream per face, drawn once per step: the same on any number of ranks.
           const auto natural = static_cast<std::uint64_t>((p[2] * grid.cells(1) + p[1]) * (grid.cells(0) + 1) + p[0]);

@@ -136,6 +136,8 @@ Boundary read_boundary(const toml::node* node, int side, int dim, const std::str
     const auto center = t.numbers("center", static_cast<std::size_t>(dim - 1), static_cast<std::size_t>(dim - 1));
     for (std::size_t i = 0; i < center.size(); ++i) b.center[i] = center[i];
     b.edge = t.number("edge", 0.0);
+    b.coflow = t.number("coflow", 0.0);
+    ANNEAL_CHECK(b.coflow >= 0 && b.coflow < 1, "{}: {}.coflow must be in [0, 1), got {}", source, where, b.coflow);
     b.scalar = t.number("scalar", 1.0);
     b.noise = t.number("noise", 0.0);
     ANNEAL_CHECK(b.edge >= 0 && b.noise >= 0, "{}: {}.edge and .noise must be ≥ 0", source, where);
@@ -374,6 +376,7 @@ nlohmann::json scene_to_json(const Scene& s) {
         jb["diameter"] = b.diameter;
         jb["center"] = std::vector<double>(b.center.begin(), b.center.begin() + (s.dim - 1));
         jb["edge"] = b.edge;
+        jb["coflow"] = b.coflow;
       }
     }
     j["boundary"][side_names[side]] = jb;

@@ -26,6 +26,7 @@ struct Boundary {
   double diameter = 0.0;                // jet: nozzle diameter (2-D: slot width)
   std::array<double, 2> center{0, 0};   // jet: nozzle centre in the face's two tangential coordinates
   double edge = 0.0;                    // jet: tanh shear-layer thickness (0: a sharp top hat)
+  double coflow = 0.0;                  // jet: speed outside the nozzle, as a fraction of `speed`
   double scalar = 1.0;                  // scalar of the inflowing fluid (times the profile's shape)
   double noise = 0.0;                   // random perturbation, relative to `speed`, new every step
 };

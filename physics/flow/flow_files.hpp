@@ -1,0 +1,24 @@
+#pragma once
+// The flow solver's own files besides its field output: pressure Poisson systems (the layout the
+// Poisson/DCDM module reads, DESIGN.md §4) and checkpoints to restart long runs from.
+#include <filesystem>
+
+#include "io/provenance.hpp"
+#include "physics/flow/flow_solver.hpp"
+
+namespace anneal::physics::flow {
+
+// /A/indptr, /A/indices, /A/data (attribute shape = [N, N]), /b, /x, /cell_type [nz][ny][nx] (uint8,
+// 0 fluid, 1 solid), attributes grid_size [nx, ny, nz], spacing, step, time on "/", and /meta.
+// Collective; written atomically.
+void write_pressure_system(const std::filesystem::path& path, const PressureSystem& system,
+                           const io::Provenance& provenance);
+
+// /state/velocity_{x,y,z} on the faces ([nz][ny][nx+1] for x on a non-periodic axis, ...),
+// /state/scalar and /state/pressure on the cells, attributes time and step, /meta with the scene.
+// Collective; written atomically, so a crash while writing keeps the previous checkpoint.
+void write_checkpoint(const std::filesystem::path& path, const FlowSolver& solver, const io::Provenance& provenance);
+// Restores `solver` (built from the same scene, any number of ranks) from a checkpoint.
+void read_checkpoint(const std::filesystem::path& path, FlowSolver& solver);
+
+}  // namespace anneal::physics::flow
