@@ -160,7 +160,9 @@ RunSummary run_flow(const Scene& scene, const RunOptions& options, const io::Pro
       break;
     }
   }
-  if (options.progress) progress.finish(fmt::format("t {:.4g}, {} steps ({})", solver.time(), summary.steps, summary.stop_reason));
+  if (options.progress)
+    progress.finish(fmt::format("t {:.4g}, {} steps ({}), {:.1f} steps/s", solver.time(), summary.steps,
+                                summary.stop_reason, static_cast<double>(summary.steps) / rate_clock.seconds()));
   if (scene.checkpoint_every > 0) write_checkpoint(checkpoint, solver, provenance);
   summary.frames = writer.frames();
   summary.xmf = writer.commit();
