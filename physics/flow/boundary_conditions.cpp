@@ -2,6 +2,7 @@
 // make the interior stencils see no-slip, free-slip, inflow or outflow), and the normal velocity on
 // boundary faces (inflow profiles, convective outflow with a global mass balance).
 #include <cmath>
+#include <numbers>
 
 #include "core/mpi_env.hpp"
 #include "core/rng.hpp"
@@ -94,6 +95,34 @@ double inflow_shape(const Scene& scene, int side, const std::array<double, 3>& x
   return 0.0;
 }
 
+double inflow_perturbation(const Scene& scene, int side, const std::array<double, 3>& x, double t, long step,
+                           std::uint64_t face) {
+  const Boundary& b = scene.boundary[static_cast<std::size_t>(side)];
+  // The nozzle's frame: angle around its centre in the face's tangential plane (2-D: the side of
+  // the slot, ±1), and the time scale D / U of its shear layers.
+  const int normal = side / 2;
+  std::array<double, 2> r{0, 0};
+  int t_axis = 0;
+  for (int a = 0; a < scene.dim; ++a)
+    if (a != normal) {
+      r[static_cast<std::size_t>(t_axis)] = x[static_cast<std::size_t>(a)] - b.center[static_cast<std::size_t>(t_axis)];
+      ++t_axis;
+    }
+  const double theta = std::atan2(r[1], r[0]);
+  const double scale = b.diameter > 0 ? b.diameter : scene.size[static_cast<std::size_t>(normal == 0 ? 1 : 0)];
+  RandomStream modes(RandomStream::State{scene.seed, 0xF10Bull << 8 | static_cast<std::uint64_t>(side), 0});
+  double coherent = 0;
+  for (int m = 0; m < 4; ++m) {
+    const double strouhal = 0.3 + 0.3 * modes.uniform(), phase = 2 * std::numbers::pi * modes.uniform();
+    const double spin = 2 * std::numbers::pi * modes.uniform();
+    const double angular = scene.dim == 3 ? std::cos(m * theta + spin) : (m % 2 == 0 ? 1.0 : (r[0] >= 0 ? 1.0 : -1.0));
+    coherent += 0.5 * angular * std::sin(2 * std::numbers::pi * strouhal * b.speed / scale * t + phase);
+  }
+  // White noise: a counter-based stream per face, one draw per step, the same on any number of ranks.
+  RandomStream white(RandomStream::State{scene.seed, static_cast<std::uint64_t>(side) << 56 | face, 2 * static_cast<std::uint64_t>(step)});
+  return b.noise * (coherent + 0.5 * (2.0 * white.uniform() - 1.0));
+}
+
 void fill_velocity_ghosts(const Scene& scene, const MacGrid& grid, FlowFields& f) {
   for (int a = 0; a < grid.dim(); ++a) {
     GhostedField& u = f.u[static_cast<std::size_t>(a)];
@@ -155,7 +184,7 @@ void fill_scalar_ghosts(const Scene& scene, const MacGrid& grid, FlowFields& f) 
   }
 }
 
-void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, long step, double dt) {
+void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, long step, double t, double dt) {
   double inflow_flux = 0, outflow_flux = 0, outflow_area = 0;
   const auto each_boundary_face = [&](int a, bool high, const auto& visit) {
     const auto ua = static_cast<std::size_t>(a);
@@ -197,11 +226,8 @@ void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, 
         const std::array<double, 3> x = position(grid, p, a);
         double speed = b.speed * (b.coflow + (1.0 - b.coflow) * inflow_shape(scene, side, x));
         if (b.noise > 0) {
-          // A counter-based stream per face, drawn once per step: the same on any number of ranks.
-          const auto natural = static_cast<std::uint64_t>((p[2] * grid.cells(1) + p[1]) * (grid.cells(0) + 1) + p[0]);
-          RandomStream rng(RandomStream::State{scene.seed, static_cast<std::uint64_t>(side) << 56 | natural,
-                                               2 * static_cast<std::uint64_t>(step)});
-          speed *= 1.0 + b.noise * (2.0 * rng.uniform() - 1.0);
+          const auto face = static_cast<std::uint64_t>((p[2] * grid.cells(1) + p[1]) * (grid.cells(0) + 1) + p[0]);
+          speed *= 1.0 + inflow_perturbation(scene, side, x, t + dt, step, face);
         }
         value = inward * speed;
         inflow_flux += speed * area;

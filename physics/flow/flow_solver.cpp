@@ -52,7 +52,7 @@ struct FlowSolver::Impl {
     projection = std::make_unique<Projection>(scene, grid, f.solid);
     pressure.assign(static_cast<std::size_t>(grid.owned_cells().count()), 0.0);
     phi = pressure;
-    set_boundary_faces(scene, grid, f, 0, 0.0);
+    set_boundary_faces(scene, grid, f, 0, 0.0, 0.0);
     projection->project(f, phi);  // makes a sampled initial field discretely divergence-free
     fill_ghosts();
   }
@@ -156,7 +156,7 @@ struct FlowSolver::Impl {
     const double dt = choose_dt(limit, advective_rate);
     report.dt = dt;
     report.cfl = dt * advective_rate;
-    set_boundary_faces(scene, grid, f, step_count + 1, dt);
+    set_boundary_faces(scene, grid, f, step_count + 1, time, dt);
     for (int a = 0; a < grid.dim(); ++a) u0[static_cast<std::size_t>(a)].copy_from(f.u[static_cast<std::size_t>(a)]);
     c0.copy_from(f.scalar);
 

@@ -45,10 +45,17 @@ inline double cell_divergence(const MacGrid& grid, const FlowFields& f, long i, 
 void fill_velocity_ghosts(const Scene& scene, const MacGrid& grid, FlowFields& f);
 void fill_scalar_ghosts(const Scene& scene, const MacGrid& grid, FlowFields& f);
 
-// Sets the normal velocity on boundary faces for the step to time t + dt: inflow profiles (with
-// this step's perturbation), convective outflow advanced by dt and shifted so that what flows out
-// equals what flows in (the pressure equation's compatibility condition). Walls stay at zero.
-void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, long step, double dt);
+// Sets the normal velocity on boundary faces for the step from t to t + dt: inflow profiles (with
+// their perturbations at t + dt), convective outflow advanced by dt and shifted so that what flows
+// out equals what flows in (the pressure equation's compatibility condition). Walls stay at zero.
+void set_boundary_faces(const Scene& scene, const MacGrid& grid, FlowFields& f, long step, double t, double dt);
+
+// The relative inflow perturbation of boundary `side` at face point x, time t, step: four
+// azimuthal modes m = 0..3 (2-D: varicose and sinuous) at Strouhal numbers 0.3–0.6 with phases
+// drawn from the seed, which excite the shear layers' instability at the nozzle scale, plus white
+// noise that breaks every symmetry; scaled by the boundary's `noise`. Rank-independent.
+double inflow_perturbation(const Scene& scene, int side, const std::array<double, 3>& x, double t, long step,
+                           std::uint64_t face);
 
 // The inflow shape in [0, 1] at a point of boundary `side` (coordinates in the domain).
 double inflow_shape(const Scene& scene, int side, const std::array<double, 3>& x);

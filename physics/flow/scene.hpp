@@ -28,7 +28,7 @@ struct Boundary {
   double edge = 0.0;                    // jet: tanh shear-layer thickness (0: a sharp top hat)
   double coflow = 0.0;                  // jet: speed outside the nozzle, as a fraction of `speed`
   double scalar = 1.0;                  // scalar of the inflowing fluid (times the profile's shape)
-  double noise = 0.0;                   // random perturbation, relative to `speed`, new every step
+  double noise = 0.0;                   // perturbation amplitude relative to `speed` (inflow_perturbation)
 };
 
 enum class ObstacleShape { sphere, box, cylinder };

@@ -10,15 +10,15 @@ using namespace anneal::test;
 
 TEST_CASE("the demo on 2 ranks writes one file with the same field data as on 1 rank", "[cli][mpi]") {
   TempDir dir;
-  auto serial = run_anneal({"demo", "-o", (dir / "one").string(), "--size", "21", "--no-png"});
+  auto serial = run_anneal({"demo", "-o", (dir / "one").string(), "--size", "21", "--no-png", "--flow-cells", "8"});
   REQUIRE(serial.exit_code == 0);
   const auto parallel = run_process({MPIEXEC_PROGRAM, "-n", "2", "--oversubscribe", ANNEAL_BINARY, "demo", "-o",
-                                     (dir / "two").string(), "--size", "21", "--no-png"},
+                                     (dir / "two").string(), "--size", "21", "--no-png", "--flow-cells", "8"},
                                     {.working_dir = {}, .kill_after_s = -1,
                                      .env = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"}});
   INFO(parallel.out << parallel.err);
   REQUIRE(parallel.exit_code == 0);
-  REQUIRE(names_in(dir / "two") == std::vector<std::string>{"taylor_green.h5", "taylor_green.xmf"});
+  REQUIRE(names_in(dir / "two") == std::vector<std::string>{"jet_3d.h5", "jet_3d.toml", "jet_3d.xmf", "taylor_green.h5", "taylor_green.xmf"});
 
   const auto a = io::H5File::open_read(dir / "one" / "taylor_green.h5");
   const auto b = io::H5File::open_read(dir / "two" / "taylor_green.h5");
