@@ -43,16 +43,17 @@ std::string Progress::format_duration(double seconds) {
 }
 
 std::string Progress::format_line(const std::string& label, std::int64_t done, std::int64_t total,
-                                  double elapsed_s, const std::string& figure) {
-  std::string line = fmt::format("{}: {}/{}", label, done, total);
+                                  double elapsed_s, const std::string& figure, bool counts) {
   // Rounded down: "100%" only when done.
-  if (total > 0) line += fmt::format(" ({}%)", 100 * done / total);
+  std::string line = counts ? fmt::format("{}: {}/{}", label, done, total) : label + ":";
+  if (total > 0) line += counts ? fmt::format(" ({}%)", 100 * done / total) : fmt::format(" {}%", 100 * done / total);
   if (!figure.empty()) line += "  " + figure;
   if (elapsed_s > 0 && done > 0) {
     const double rate = static_cast<double>(done) / elapsed_s;
-    line += rate >= 100.0 ? fmt::format("  {:.0f} it/s", rate)
-            : rate >= 1.0 ? fmt::format("  {:.3g} it/s", rate)
-                          : fmt::format("  {:.3g} s/it", 1.0 / rate);
+    if (counts)
+      line += rate >= 100.0 ? fmt::format("  {:.0f} it/s", rate)
+              : rate >= 1.0 ? fmt::format("  {:.3g} it/s", rate)
+                            : fmt::format("  {:.3g} s/it", 1.0 / rate);
     if (done < total) line += "  ETA " + format_duration(static_cast<double>(total - done) / rate);
   }
   return line;
@@ -66,7 +67,7 @@ void Progress::update(std::int64_t done, const std::string& figure) {
   const double interval = live_ ? options_.redraw_interval_s : options_.line_interval_s;
   if (now - last_emit_ < interval) return;
   last_emit_ = now;
-  emit(format_line(label_, done_, total_, now - start_, figure_), false);
+  emit(format_line(label_, done_, total_, now - start_, figure_, options_.counts), false);
 }
 
 void Progress::finish(const std::string& figure) {
@@ -75,9 +76,11 @@ void Progress::finish(const std::string& figure) {
   if (!figure.empty()) figure_ = figure;
   if (!printing_) return;
   const double elapsed = options_.clock() - start_;
-  std::string line = fmt::format("{}: {}/{} done in {}", label_, done_, total_, format_duration(elapsed));
+  std::string line = options_.counts ? fmt::format("{}: {}/{} done in {}", label_, done_, total_, format_duration(elapsed))
+                                     : fmt::format("{}: done in {}", label_, format_duration(elapsed));
   if (!figure_.empty()) line += "  " + figure_;
-  if (elapsed > 0 && done_ > 0) line += fmt::format("  ({:.3g} it/s)", static_cast<double>(done_) / elapsed);
+  if (options_.counts && elapsed > 0 && done_ > 0)
+    line += fmt::format("  ({:.3g} it/s)", static_cast<double>(done_) / elapsed);
   emit(line, true);
 }
 

@@ -20,6 +20,9 @@ class Progress {
     int live = -1;                  // 1: live bar, 0: lines, -1: live bar iff stdout is a terminal
     std::ostream* stream = nullptr; // default std::cout (tests pass their own)
     Clock clock;                    // default std::chrono::steady_clock (tests pass a fake one)
+    // false: the work is not countable items (a simulation's progress in simulated time): show
+    // the percentage and the ETA, and let the figure carry the rate that means something.
+    bool counts = true;
   };
 
   Progress(std::string label, std::int64_t total);
@@ -35,7 +38,7 @@ class Progress {
 
   // Text of a progress line; public so that tests can check rate and ETA directly.
   static std::string format_line(const std::string& label, std::int64_t done, std::int64_t total,
-                                 double elapsed_s, const std::string& figure);
+                                 double elapsed_s, const std::string& figure, bool counts = true);
   static std::string format_duration(double seconds);
 
  private:

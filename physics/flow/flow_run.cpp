@@ -119,7 +119,9 @@ RunSummary run_flow(const Scene& scene, const RunOptions& options, const io::Pro
     return std::min(k * scene.output_interval, scene.end_time);
   };
   double output_at = next_output(start);
-  Progress progress("flow", 1000);
+  Progress::Options progress_options;
+  progress_options.counts = false;  // progress is simulated time; the figure has the step rate
+  Progress progress("flow", 1000, progress_options);
   long poisson_iterations = 0;
   const Stopwatch rate_clock;
   summary.stop_reason = "end time";

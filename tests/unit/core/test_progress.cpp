@@ -44,6 +44,10 @@ TEST_CASE("Progress::format_duration", "[core][progress]") {
   CHECK(Progress::format_duration(std::nan("")) == "?");
 }
 
+TEST_CASE("Progress::format_line: without counts, the percentage, the figure and the ETA", "[core][progress]") {
+  CHECK(Progress::format_line("flow", 250, 1000, 10.0, "t 0.5", false) == "flow: 25%  t 0.5  ETA 30s");
+}
+
 TEST_CASE("Progress::format_line: rate, percentage, ETA", "[core][progress]") {
   // 100 of 1000 in 10 s: 10 it/s, 900 left -> 90 s.
   CHECK(Progress::format_line("train", 100, 1000, 10.0, "") == "train: 100/1000 (10%)  10 it/s  ETA 1m30s");
