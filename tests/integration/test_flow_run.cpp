@@ -216,3 +216,23 @@ TEST_CASE("flow run: bad scenes and masks are one-line errors that name the prob
     CHECK(!std::filesystem::exists(dir / "out.h5"));
   }
 }
+
+TEST_CASE("flow run: PETSc options choose the pressure solver, and a solve that fails stops the run", "[cli][flow]") {
+  TempDir dir;
+  const auto scene = write_scene(dir, "jet.toml", jet_2d);
+  const auto out = dir / "jet.h5";
+  auto r = run_anneal({"flow", "run", "--config", scene.string(), "-o", out.string(), "--quiet", "--", "-ksp_type",
+                       "minres", "-pc_type", "jacobi"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("minres + jacobi") != std::string::npos);
+  std::filesystem::remove(out);
+  std::filesystem::remove(dir / "jet.xmf");
+  std::filesystem::remove(dir / "jet.pressure_10.h5");
+
+  // Two iterations cannot reach rtol = 1e-10: the run stops with PETSc's reason, and no output.
+  r = run_anneal({"flow", "run", "--config", scene.string(), "-o", out.string(), "--quiet", "--", "-ksp_max_it", "2"});
+  CHECK(is_one_line_error(r));
+  CHECK(r.err.find("did not converge (DIVERGED_ITS after 2 iterations") != std::string::npos);
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"jet.toml"});
+}
