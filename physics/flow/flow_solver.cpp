@@ -184,6 +184,9 @@ struct FlowSolver::Impl {
       for (std::size_t n = 0; n < phi.size(); ++n) pressure[n] = phi[n] / weight;
       report.poisson_iterations += solve.iterations;
       report.solver_reason = solve.reason;
+      // Checked after every projection, not only the step's last one.
+      for (int a = 0; a < grid.dim(); ++a) f.u[static_cast<std::size_t>(a)].exchange();
+      report.max_divergence = std::max(report.max_divergence, max_divergence());
     }
     time += dt;
     ++step_count;
@@ -201,7 +204,6 @@ struct FlowSolver::Impl {
           for (long i = box.lo[0]; i < box.hi[0]; ++i) change = std::max(change, std::abs(u(i, j, k) - start(i, j, k)));
     }
     report.change_rate = mpi::max_over_ranks(change) / dt;
-    report.max_divergence = max_divergence();
     return report;
   }
 

@@ -22,7 +22,7 @@ struct StepReport {
   double dt = 0;
   double cfl = 0;                // the advective CFL number of the step taken
   int poisson_iterations = 0;    // summed over the three stages
-  double max_divergence = 0;     // max |∇·u| · h / max |u| after the last projection
+  double max_divergence = 0;     // max |∇·u| · h / max |u|, the worst after any of the step's projections
   double change_rate = 0;        // max |u^{n+1} − u^n| / dt (steady-state monitor)
   std::string solver_reason;     // PETSc's reason for the last stage's solve
 };
