@@ -100,6 +100,11 @@ RunSummary run_flow(const Scene& scene, const RunOptions& options, const io::Pro
   const std::filesystem::path checkpoint =
       options.checkpoint.empty() ? options.output.parent_path() / (options.output.stem().string() + ".checkpoint.h5")
                                  : options.checkpoint;
+  // Checked now, not at the first checkpoint an hour into the run: inputs are never overwritten.
+  ANNEAL_CHECK(scene.checkpoint_every == 0 || options.restart.empty() ||
+                   std::filesystem::weakly_canonical(checkpoint) != std::filesystem::weakly_canonical(options.restart),
+               "checkpoints would overwrite the file this run restarts from ('{}'); give --checkpoint another path",
+               options.restart.string());
   log::info("flow: {}-D, {} cells, pressure solver {}, output every {} (time.end = {})", scene.dim,
             scene.cells[0] * scene.cells[1] * scene.cells[2], solver.pressure_solver(),
             scene.output_interval > 0 ? fmt::format("{:.6g}", scene.output_interval) : std::string("(end only)"),

@@ -176,6 +176,12 @@ TEST_CASE("flow run: a restart from a checkpoint continues bit for bit", "[cli][
                                   (dir / "ckpt2.h5").string()});
   INFO(resumed.out << resumed.err);
   REQUIRE(resumed.exit_code == 0);
+  // Checkpointing over the file it restarts from is refused before any work.
+  const auto clash = run_anneal({"flow", "run", "--config", scene.string(), "-o", (dir / "third.h5").string(), "--quiet",
+                                 "--restart", (dir / "ckpt.h5").string(), "--checkpoint", (dir / "ckpt.h5").string()});
+  CHECK(is_one_line_error(clash));
+  CHECK(clash.err.find("give --checkpoint another path") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir / "third.h5"));
   const auto a = io::H5File::open_read(dir / "straight.h5"), b = io::H5File::open_read(dir / "second.h5");
   const auto ta = a.read<double>("/grid/t").data, tb = b.read<double>("/grid/t").data;
   CHECK(ta.back() == Approx(tb.back()).epsilon(1e-13));
