@@ -99,3 +99,29 @@ TEST_CASE("ParaView opens the demo's XDMF and reads the fields with the right sh
   const auto x = file.read<double>("/grid/x").data;
   REQUIRE(seen["bounds"][1].get<double>() == Approx(x.back()));
 }
+
+TEST_CASE("ParaView opens the flow solver's time series: every frame, the static solid, the last frame's ranges",
+          "[cli][interop][flow]") {
+  const auto pvpython = find_program("pvpython");
+  if (pvpython.empty()) skip_test("ParaView is not installed (Debian: paraview); scripts/setup.sh --with-paraview");
+  TempDir dir;
+  make_demo(dir, 8);  // also runs the demo's jet at 8 x 8 x 16 cells
+  const auto r = run_process({pvpython, "--force-offscreen-rendering", kProbes + "paraview_probe.py",
+                              (dir / "jet_3d.xmf").string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto seen = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  const auto file = io::H5File::open_read(dir / "jet_3d.h5");
+  const auto t = file.read<double>("/grid/t").data;
+  REQUIRE(seen["extent"] == nlohmann::json({0, 7, 0, 7, 0, 15}));
+  REQUIRE(seen["times"].size() == t.size());
+  REQUIRE(seen["times"].back().get<double>() == Approx(t.back()));
+  REQUIRE(seen["arrays"]["velocity"]["components"] == 3);
+  REQUIRE(seen["arrays"].contains("solid"));
+  // The last frame's scalar, as ParaView sees it, has the range of the HDF5 data's last frame.
+  const auto scalar = file.read<double>("/fields/scalar").data;
+  const std::size_t frame = 8 * 8 * 16;
+  const auto last = std::vector<double>(scalar.end() - static_cast<long>(frame), scalar.end());
+  REQUIRE(seen["arrays"]["scalar"]["ranges"][0][1].get<double>() == Approx(*std::max_element(last.begin(), last.end())).margin(1e-6));
+  REQUIRE(*std::max_element(last.begin(), last.end()) > 0.5);  // the jet fluid is in the box
+}
