@@ -1,6 +1,8 @@
 #include "apps/python_render.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -39,8 +41,14 @@ bool render_png(const std::filesystem::path& h5, const std::string& field, const
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // The renderer prints the PNG's path; the caller reports it once, in anneal's own log.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  if (posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
+  const int spawned = posix_spawn(&pid, python.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
     log::warn("cannot run '{}'; skipping {}", python, png.string());
     return false;
   }
