@@ -400,4 +400,14 @@ void H5File::create_group(std::string_view group) {
   Handle g(ANNEAL_H5_CHECK(H5Gcreate2(id_, name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT)), H5Gclose);
 }
 
+void H5File::link(std::string_view existing, std::string_view name) {
+  const std::string target = absolute(existing), link_name = absolute(name);
+  if (!link_exists(id_, target)) fail_missing(target, "object to link to");
+  ANNEAL_CHECK(!link_exists(id_, link_name), "'{}': cannot link '{}' to '{}': the name is taken", path_.string(),
+               link_name, target);
+  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
+  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  ANNEAL_H5_CHECK(H5Lcreate_hard(id_, target.c_str(), id_, link_name.c_str(), lcpl.get(), H5P_DEFAULT));
+}
+
 }  // namespace anneal::io

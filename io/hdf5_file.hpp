@@ -134,6 +134,9 @@ class H5File {
   void flush();
 
   void create_group(std::string_view group);
+  // A second name for an existing dataset or group (an HDF5 hard link: no data is copied), e.g. to
+  // give a matrix the names two readers expect. Collective in parallel files.
+  void link(std::string_view existing, std::string_view name);
   // Attributes on a group or dataset ("/" is the root). Collective in parallel files, same value
   // on every rank.
   void set_attribute(std::string_view object, std::string_view name, const AttrValue& value);

@@ -37,6 +37,12 @@ void write_pressure_system(const std::filesystem::path& path, const PressureSyst
     file.write<std::int64_t>("/A/indices", s.matrix.indices, {s.matrix.indices.size()});
     file.write<double>("/A/data", s.matrix.data, {s.matrix.data.size()});
     file.set_attribute("/A", "shape", std::vector<std::int64_t>{static_cast<std::int64_t>(n), static_cast<std::int64_t>(n)});
+    // The same arrays under the names PETSc's HDF5 MatLoad reads (MATLAB's sparse layout: jc the row
+    // pointers, ir the column indices, attribute MATLAB_sparse the column count). A is symmetric, so
+    // reading it as CSR or as MATLAB's CSC gives the same matrix. Hard links: nothing is stored twice.
+    file.link("/A/indptr", "/A/jc");
+    file.link("/A/indices", "/A/ir");
+    file.set_attribute("/A", "MATLAB_sparse", static_cast<std::int64_t>(n));
     file.set_attribute("/A", "description",
                        std::string("−∇²·hx² on cell centres, natural order (k·ny + j)·nx + i; zero-flux walls and "
                                    "solids; solid rows are identity rows"));

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <petscmat.h>
+#include <petscviewerhdf5.h>
 
 #include "io/hdf5_file.hpp"
 #include "tests/integration/cli_fixtures.hpp"
@@ -157,6 +159,41 @@ TEST_CASE("flow run: output layout, XDMF sidecar and the pressure-system dump", 
   CHECK(norm > 0);
   CHECK(std::sqrt(residual / norm) < 1e-8);
   CHECK(std::abs(b_sum) < 1e-10 * std::sqrt(norm));
+
+  // PETSc loads the same system from the file (DESIGN.md §4) and finds the same residual.
+  PetscViewer viewer;
+  REQUIRE(PetscViewerHDF5Open(PETSC_COMM_SELF, (dir / "jet.pressure_10.h5").c_str(), FILE_MODE_READ, &viewer) == 0);
+  Mat a;
+  Vec pb, px, pr;
+  MatCreate(PETSC_COMM_SELF, &a);
+  PetscObjectSetName(reinterpret_cast<PetscObject>(a), "A");
+  MatSetType(a, MATSEQAIJ);
+  REQUIRE(MatLoad(a, viewer) == 0);
+  VecCreate(PETSC_COMM_SELF, &pb);
+  VecCreate(PETSC_COMM_SELF, &px);
+  PetscObjectSetName(reinterpret_cast<PetscObject>(pb), "b");
+  PetscObjectSetName(reinterpret_cast<PetscObject>(px), "x");
+  REQUIRE(VecLoad(pb, viewer) == 0);
+  REQUIRE(VecLoad(px, viewer) == 0);
+  PetscInt rows, cols;
+  MatGetSize(a, &rows, &cols);
+  CHECK(rows == 32 * 48);
+  CHECK(cols == 32 * 48);
+  PetscBool symmetric;
+  MatIsSymmetric(a, 0.0, &symmetric);
+  CHECK(symmetric == PETSC_TRUE);
+  VecDuplicate(pb, &pr);
+  MatMult(a, px, pr);
+  VecAXPY(pr, -1.0, pb);
+  PetscReal r_norm, b_norm;
+  VecNorm(pr, NORM_2, &r_norm);
+  VecNorm(pb, NORM_2, &b_norm);
+  CHECK(r_norm / b_norm == Approx(std::sqrt(residual / norm)).margin(1e-12));
+  VecDestroy(&pr);
+  VecDestroy(&px);
+  VecDestroy(&pb);
+  MatDestroy(&a);
+  PetscViewerDestroy(&viewer);
 }
 
 TEST_CASE("flow run: a restart from a checkpoint continues bit for bit", "[cli][flow]") {
