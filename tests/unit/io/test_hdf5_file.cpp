@@ -189,3 +189,18 @@ TEST_CASE("opening an input never modifies it", "[io][hdf5]") {
   REQUIRE(std::filesystem::last_write_time(dir / "in.h5") == before);
   REQUIRE(std::filesystem::file_size(dir / "in.h5") == size);
 }
+
+TEST_CASE("a hard link gives a dataset a second name without a second copy", "[io][hdf5]") {
+  anneal::test::TempDir dir;
+  {
+    auto f = H5File::create(dir / "l.h5");
+    const std::vector<std::int64_t> v{0, 2, 5};
+    f.write<std::int64_t>("/A/indptr", v, {3});
+    f.link("/A/indptr", "/A/jc");
+    REQUIRE_THROWS_WITH(f.link("/A/indptr", "/A/jc"), Contains("the name is taken"));
+    REQUIRE_THROWS_WITH(f.link("/A/missing", "/A/other"), Contains("/A/missing"));
+  }
+  const auto f = H5File::open_read(dir / "l.h5");
+  REQUIRE(f.read<std::int64_t>("/A/jc").data == std::vector<std::int64_t>{0, 2, 5});
+  REQUIRE(f.children("/A") == std::vector<std::string>{"indptr", "jc"});
+}
