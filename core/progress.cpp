@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <algorithm>
 #include <iostream>
 
@@ -24,7 +25,11 @@ Progress::Progress(std::string label, std::int64_t total, Options options)
     : label_(std::move(label)), total_(total), options_(std::move(options)) {
   if (!options_.clock) options_.clock = steady_seconds;
   if (!options_.stream) options_.stream = &std::cout;
-  live_ = options_.live == 1 || (options_.live == -1 && options_.stream == &std::cout && isatty(STDOUT_FILENO));
+  // Under mpiexec, rank 0's stdout is a pseudo-terminal of the launcher even when the job's output
+  // goes to a file (a cluster log), so a live bar would fill the log with redraws: print lines.
+  const bool launched_by_mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
+  live_ = options_.live == 1 ||
+          (options_.live == -1 && options_.stream == &std::cout && isatty(STDOUT_FILENO) && !launched_by_mpi);
   printing_ = mpi::rank() == 0;
   start_ = last_emit_ = options_.clock();
 }
