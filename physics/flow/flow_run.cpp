@@ -6,7 +6,9 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/mpi_env.hpp"
 #include "core/progress.hpp"
+#include "core/threads.hpp"
 #include "core/timer.hpp"
 #include "io/grid_output.hpp"
 #include "physics/flow/flow_files.hpp"
@@ -110,6 +112,9 @@ RunSummary run_flow(const Scene& scene, const RunOptions& options, const io::Pro
             scene.output_interval > 0 ? fmt::format("{:.6g}", scene.output_interval) : std::string("(end only)"),
             scene.end_time);
 
+  if (mpi::size() == 1 && ThreadLimit::current() > 1 && scene.cells[0] * scene.cells[1] * scene.cells[2] > 100000)
+    log::info("flow: the pressure solve uses one core per MPI rank; on {} cores `mpiexec -n {}` is faster "
+              "(bench/results/flow.md)", ThreadLimit::current(), ThreadLimit::current());
   FieldWriter writer(scene, options, provenance);
   writer.write_solid(solver);
   writer.write_frame(solver);
