@@ -49,6 +49,9 @@ class FieldWriter {
     out_.add_series_field("pressure", dtype, 1, "length^2/time^2 (pressure / density)");
     out_.add_series_field("scalar", dtype, 1, "1");
     out_.add_static_field("solid", io::DType::u8, 1, "1 (1: solid cell)");
+    // The turbulence module's input contract: barrier fields need the viscosity (docs/flow.md).
+    out_.file().set_attribute("/", "viscosity", scene.viscosity);
+    out_.file().set_attribute("/", "diffusivity", scene.diffusivity);
   }
 
   void write_solid(const FlowSolver& solver) {

@@ -138,6 +138,8 @@ TEST_CASE("flow run: output layout, XDMF sidecar and the pressure-system dump", 
   CHECK(f.read<double>("/grid/x").data.front() == Approx(1.0 / 64));  // cell centres
   const auto config = nlohmann::json::parse(f.string_attribute("/meta", "config"));
   CHECK(config["scene"]["fluid"]["viscosity"] == 2e-3);
+  CHECK(std::get<double>(f.attribute("/", "viscosity")) == 2e-3);
+  CHECK(std::get<double>(f.attribute("/", "diffusivity")) == 1e-3);
 
   // The dumped system: A x = b on the fluid cells, b orthogonal to the null space (constants on
   // the fluid cells), identity rows on the solid cells.
