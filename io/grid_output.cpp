@@ -7,8 +7,8 @@
 
 namespace anneal::io {
 
-GridOutput::GridOutput(const std::filesystem::path& h5_path, const RectilinearGrid& grid,
-                       const Provenance& provenance, const std::vector<std::filesystem::path>& inputs)
+GridOutput::GridOutput(const std::filesystem::path& h5_path, const RectilinearGrid& grid, const Provenance& provenance,
+                       const std::vector<std::filesystem::path>& inputs)
     : grid_(grid), h5_output_(h5_path, inputs), inputs_(inputs) {
   ANNEAL_CHECK(h5_path.extension() == ".h5", "output '{}' should end in .h5", h5_path.string());
   file_.emplace(H5File::create(h5_output_.temp_path()));
@@ -32,14 +32,14 @@ void GridOutput::add_series_field(const std::string& name, DType dtype, std::siz
   start_series();
   file_->create_series(field_path(name), dtype, grid_.field_shape(components), options);
   file_->set_attribute(field_path(name), "units", units);
-  fields_.push_back({name, field_path(name), dtype, components, /*is_static=*/false});
+  fields_.push_back({name, field_path(name), dtype, components, /*is_static=*/false, /*frame_views=*/{}});
 }
 
 void GridOutput::add_static_field(const std::string& name, DType dtype, std::size_t components,
                                   const std::string& units) {
   file_->create_dataset(field_path(name), dtype, grid_.field_shape(components));
   file_->set_attribute(field_path(name), "units", units);
-  fields_.push_back({name, field_path(name), dtype, components, /*is_static=*/true});
+  fields_.push_back({name, field_path(name), dtype, components, /*is_static=*/true, /*frame_views=*/{}});
 }
 
 std::size_t GridOutput::begin_frame(double t) {
@@ -86,6 +86,25 @@ std::pair<Shape, Shape> GridOutput::box(const XdmfField& field, const Shape& off
 std::filesystem::path GridOutput::commit() {
   file_->close();
   file_.reset();
+  if (series_) {
+    // Per-frame views of each series field: ParaView's Xdmf3 readers skip the XDMF hyperslabs that
+    // select one frame of [nt][...]; a virtual dataset per frame reads in every reader. Metadata
+    // only, added by rank 0 once the ranks have closed the file.
+    if (mpi::rank() == 0) {
+      auto file = H5File::open_local_update(h5_output_.temp_path());
+      for (auto& field : fields_) {
+        if (field.is_static) continue;
+        field.frame_views = "/xdmf/" + field.name;
+        for (std::size_t step = 0; step < times_.size(); ++step)
+          file.create_frame_view(field.dataset, step, frame_view_path(field.frame_views, step));
+      }
+      file.close();
+    } else {
+      for (auto& field : fields_)
+        if (!field.is_static) field.frame_views = "/xdmf/" + field.name;
+    }
+    mpi::barrier();
+  }
   h5_output_.commit();
   auto xmf = h5_output_.final_path();
   xmf.replace_extension(".xmf");

@@ -32,7 +32,7 @@ class GridOutput {
     const Shape shape = grid_.field_shape(components);
     file_->write_rows<T>(field_path(name), local, shape, first_plane);
     file_->set_attribute(field_path(name), "units", units);
-    fields_.push_back({name, field_path(name), dtype_of<T>(), components, /*is_static=*/true});
+    fields_.push_back({name, field_path(name), dtype_of<T>(), components, /*is_static=*/true, /*frame_views=*/{}});
   }
 
   // Time series: /fields/<name> [nt][nz][ny][nx](components) plus /grid/t [nt] (units "1"; set

@@ -19,14 +19,18 @@ using h5::Handle;
 using h5::link_exists;
 using h5::silence_hdf5;
 
-
 hid_t memory_type(DType dtype) {
   switch (dtype) {
-    case DType::f32: return H5T_NATIVE_FLOAT;
-    case DType::f64: return H5T_NATIVE_DOUBLE;
-    case DType::i32: return H5T_NATIVE_INT32;
-    case DType::i64: return H5T_NATIVE_INT64;
-    case DType::u8: return H5T_NATIVE_UINT8;
+    case DType::f32:
+      return H5T_NATIVE_FLOAT;
+    case DType::f64:
+      return H5T_NATIVE_DOUBLE;
+    case DType::i32:
+      return H5T_NATIVE_INT32;
+    case DType::i64:
+      return H5T_NATIVE_INT64;
+    case DType::u8:
+      return H5T_NATIVE_UINT8;
   }
   return -1;
 }
@@ -34,11 +38,16 @@ hid_t memory_type(DType dtype) {
 // Little-endian IEEE / two's complement on disk, whatever the machine: files travel.
 hid_t file_type(DType dtype) {
   switch (dtype) {
-    case DType::f32: return H5T_IEEE_F32LE;
-    case DType::f64: return H5T_IEEE_F64LE;
-    case DType::i32: return H5T_STD_I32LE;
-    case DType::i64: return H5T_STD_I64LE;
-    case DType::u8: return H5T_STD_U8LE;
+    case DType::f32:
+      return H5T_IEEE_F32LE;
+    case DType::f64:
+      return H5T_IEEE_F64LE;
+    case DType::i32:
+      return H5T_STD_I32LE;
+    case DType::i64:
+      return H5T_STD_I64LE;
+    case DType::u8:
+      return H5T_STD_U8LE;
   }
   return -1;
 }
@@ -56,11 +65,21 @@ DatasetInfo describe_type(hid_t type) {
   } else {
     info.supported = false;
     switch (cls) {
-      case H5T_INTEGER: info.type_text = fmt::format("{}-bit integer", 8 * size); break;
-      case H5T_FLOAT: info.type_text = fmt::format("{}-bit float", 8 * size); break;
-      case H5T_STRING: info.type_text = "string"; break;
-      case H5T_COMPOUND: info.type_text = "compound"; break;
-      default: info.type_text = "unsupported type"; break;
+      case H5T_INTEGER:
+        info.type_text = fmt::format("{}-bit integer", 8 * size);
+        break;
+      case H5T_FLOAT:
+        info.type_text = fmt::format("{}-bit float", 8 * size);
+        break;
+      case H5T_STRING:
+        info.type_text = "string";
+        break;
+      case H5T_COMPOUND:
+        info.type_text = "compound";
+        break;
+      default:
+        info.type_text = "unsupported type";
+        break;
     }
     return info;
   }
@@ -151,8 +170,8 @@ Handle create_in(hid_t file, const std::filesystem::path& path, const std::strin
     } else if (chunk.empty()) {
       chunk = fit_chunk(dims, 0, dtype_size(dtype), 1u << 20);  // about 1 MiB
     }
-    ANNEAL_CHECK(chunk.size() == dims.size(), "writing '{}': chunk shape has {} axes, the data {}", name,
-                 chunk.size(), dims.size());
+    ANNEAL_CHECK(chunk.size() == dims.size(), "writing '{}': chunk shape has {} axes, the data {}", name, chunk.size(),
+                 dims.size());
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const hsize_t most = max_dims[i] == H5S_UNLIMITED ? std::max<hsize_t>(chunk[i], 1) : dims[i];
       chunk[i] = std::clamp<hsize_t>(chunk[i], 1, most);
@@ -164,8 +183,8 @@ Handle create_in(hid_t file, const std::filesystem::path& path, const std::strin
     }
   }
   ANNEAL_CHECK(!link_exists(file, name), "'{}': dataset '{}' is written twice", path.string(), name);
-  return Handle(ANNEAL_H5_CHECK(H5Dcreate2(file, name.c_str(), file_type(dtype), space.get(), lcpl.get(), dcpl.get(),
-                                           H5P_DEFAULT)),
+  return Handle(ANNEAL_H5_CHECK(
+                    H5Dcreate2(file, name.c_str(), file_type(dtype), space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT)),
                 H5Dclose);
 }
 
@@ -217,8 +236,8 @@ H5File H5File::open_read(const std::filesystem::path& path) {
     } catch (const Error& e) {
       detail = e.what();
     }
-    ANNEAL_THROW("'{}' is an HDF5 file but cannot be opened; it may be truncated or damaged ({})",
-                 path.string(), detail);
+    ANNEAL_THROW("'{}' is an HDF5 file but cannot be opened; it may be truncated or damaged ({})", path.string(),
+                 detail);
   }
   return H5File(id, path, false);
 }
@@ -229,8 +248,7 @@ H5File H5File::create(const std::filesystem::path& path) {
   Handle fapl(ANNEAL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   if (parallel) ANNEAL_H5_CHECK(H5Pset_fapl_mpio(fapl.get(), mpi::world(), MPI_INFO_NULL));
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
-  ANNEAL_CHECK(id >= 0, "cannot create output file '{}' (does the directory exist and is it writable?)",
-               path.string());
+  ANNEAL_CHECK(id >= 0, "cannot create output file '{}' (does the directory exist and is it writable?)", path.string());
   return H5File(id, path, parallel);
 }
 
@@ -259,8 +277,8 @@ std::vector<std::string> H5File::children(std::string_view group) const {
     static_cast<std::vector<std::string>*>(out)->emplace_back(name);
     return 0;
   };
-  ANNEAL_H5_CHECK(H5Literate_by_name(id_, p.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names,
-                                     H5P_DEFAULT));
+  ANNEAL_H5_CHECK(
+      H5Literate_by_name(id_, p.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names, H5P_DEFAULT));
   return names;
 }
 
@@ -288,8 +306,8 @@ DatasetInfo H5File::dataset_info(std::string_view dataset) const {
 void H5File::read_raw(std::string_view dataset, DType memory, void* out, const Shape& offset,
                       const Shape& count) const {
   const DatasetInfo info = dataset_info(dataset);
-  ANNEAL_CHECK(info.supported, "'{}': dataset '{}' holds {} data, but a numeric array was expected",
-               path_.string(), absolute(dataset), info.type_text);
+  ANNEAL_CHECK(info.supported, "'{}': dataset '{}' holds {} data, but a numeric array was expected", path_.string(),
+               absolute(dataset), info.type_text);
   const std::string problem = block_problem(info.shape, offset, count);
   ANNEAL_CHECK(problem.empty(), "'{}': cannot read a block of dataset '{}' of shape {}: {}", path_.string(),
                absolute(dataset), to_string(info.shape), problem);
@@ -314,14 +332,15 @@ void H5File::write_raw(std::string_view dataset, DType dtype, const void* data, 
                        const Shape& global_shape, std::size_t first_row, std::size_t rows, bool distributed,
                        const WriteOptions& options) {
   const std::string name = absolute(dataset);
-  const std::size_t row_size = global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
+  const std::size_t row_size =
+      global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
   if (distributed) {
     ANNEAL_CHECK(!global_shape.empty() && first_row + rows <= global_shape[0] && count == rows * row_size,
                  "writing '{}': a slab of {} values at row {} does not fit shape {}", name, count, first_row,
                  to_string(global_shape));
   } else {
-    ANNEAL_CHECK(count == element_count(global_shape), "writing '{}': {} values do not fill shape {}", name,
-                 count, to_string(global_shape));
+    ANNEAL_CHECK(count == element_count(global_shape), "writing '{}': {} values do not fill shape {}", name, count,
+                 to_string(global_shape));
   }
 
   Handle ds = create_in(id_, path_, name, dtype, global_shape, /*series=*/false, options);
@@ -408,6 +427,39 @@ void H5File::link(std::string_view existing, std::string_view name) {
   Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
   ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
   ANNEAL_H5_CHECK(H5Lcreate_hard(id_, target.c_str(), id_, link_name.c_str(), lcpl.get(), H5P_DEFAULT));
+}
+
+H5File H5File::open_local_update(const std::filesystem::path& path) {
+  silence_hdf5();
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ANNEAL_CHECK(id >= 0, "cannot reopen output file '{}' to finish it", path.string());
+  return H5File(id, path, false);
+}
+
+void H5File::create_frame_view(std::string_view series, std::size_t frame, std::string_view view) {
+  const std::string source = absolute(series), name = absolute(view);
+  if (!is_dataset(source)) fail_missing(source, "dataset");
+  Handle dataset(ANNEAL_H5_CHECK(H5Dopen2(id_, source.c_str(), H5P_DEFAULT)), H5Dclose);
+  Handle type(ANNEAL_H5_CHECK(H5Dget_type(dataset.get())), H5Tclose);
+  Handle space(ANNEAL_H5_CHECK(H5Dget_space(dataset.get())), H5Sclose);
+  const int rank = static_cast<int>(ANNEAL_H5_CHECK(H5Sget_simple_extent_ndims(space.get())));
+  ANNEAL_CHECK(rank >= 2, "'{}': '{}' is not a time series", path_.string(), source);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  ANNEAL_H5_CHECK(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr));
+  ANNEAL_CHECK(frame < dims[0], "'{}': '{}' has {} frames, no frame {}", path_.string(), source, dims[0], frame);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = frame;
+  count[0] = 1;
+  ANNEAL_H5_CHECK(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr));
+  Handle view_space(ANNEAL_H5_CHECK(H5Screate_simple(rank - 1, dims.data() + 1, nullptr)), H5Sclose);
+  Handle dcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
+  // "." : the source is in this same file.
+  ANNEAL_H5_CHECK(H5Pset_virtual(dcpl.get(), view_space.get(), ".", source.c_str(), space.get()));
+  Handle lcpl(ANNEAL_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)), H5Pclose);
+  ANNEAL_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  Handle created(
+      ANNEAL_H5_CHECK(H5Dcreate2(id_, name.c_str(), type.get(), view_space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT)),
+      H5Dclose);
 }
 
 }  // namespace anneal::io

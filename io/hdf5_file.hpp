@@ -28,9 +28,9 @@ struct DatasetInfo {
 };
 
 struct WriteOptions {
-  Shape chunk;         // chunk shape; empty: contiguous, or automatic when compressing
-  int deflate = 0;     // gzip level 1..9, 0 for none
-  bool shuffle = true; // byte shuffle before gzip (smaller floating-point data)
+  Shape chunk;          // chunk shape; empty: contiguous, or automatic when compressing
+  int deflate = 0;      // gzip level 1..9, 0 for none
+  bool shuffle = true;  // byte shuffle before gzip (smaller floating-point data)
 };
 
 using AttrValue = std::variant<std::string, double, std::int64_t, std::vector<double>, std::vector<std::int64_t>>;
@@ -58,8 +58,8 @@ class H5File {
   bool exists(std::string_view object) const;
   bool is_dataset(std::string_view object) const;
   std::vector<std::string> children(std::string_view group) const;  // sorted names
-  std::vector<std::string> datasets() const;                          // every dataset's full path
-  DatasetInfo dataset_info(std::string_view dataset) const;           // throws naming file + dataset
+  std::vector<std::string> datasets() const;                        // every dataset's full path
+  DatasetInfo dataset_info(std::string_view dataset) const;         // throws naming file + dataset
 
   // Reads a whole dataset, converting to T (as h5py does). Use io/schema.hpp to insist on a type.
   template <class T>
@@ -94,9 +94,10 @@ class H5File {
   // Each rank writes its rows [first_row, first_row + local rows) of one dataset of
   // `global_shape` (collective: every rank calls it, with its own slab, possibly empty).
   template <class T>
-  void write_rows(std::string_view dataset, std::span<const T> local, const Shape& global_shape,
-                  std::size_t first_row, const WriteOptions& options = {}) {
-    const std::size_t row = global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
+  void write_rows(std::string_view dataset, std::span<const T> local, const Shape& global_shape, std::size_t first_row,
+                  const WriteOptions& options = {}) {
+    const std::size_t row =
+        global_shape.empty() ? 1 : element_count(global_shape) / std::max<std::size_t>(global_shape[0], 1);
     write_raw(dataset, dtype_of<T>(), local.data(), local.size(), global_shape, first_row,
               row == 0 ? 0 : local.size() / row, /*distributed=*/true, options);
   }
@@ -134,6 +135,12 @@ class H5File {
   void flush();
 
   void create_group(std::string_view group);
+  // Reopens an output that this rank alone finishes (rank 0 adding to a file all ranks wrote),
+  // read-write. Not collective.
+  static H5File open_local_update(const std::filesystem::path& path);
+  // A virtual dataset `view` that shows frame `frame` of the time series `series` (no data copied):
+  // readers that cannot take a hyperslab of [nt][...] (ParaView's Xdmf3 readers) read it whole.
+  void create_frame_view(std::string_view series, std::size_t frame, std::string_view view);
   // A second name for an existing dataset or group (an HDF5 hard link: no data is copied), e.g. to
   // give a matrix the names two readers expect. Collective in parallel files.
   void link(std::string_view existing, std::string_view name);

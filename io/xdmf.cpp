@@ -9,11 +9,16 @@ namespace {
 
 std::string number_type(DType dtype) {
   switch (dtype) {
-    case DType::f32: return R"(NumberType="Float" Precision="4")";
-    case DType::f64: return R"(NumberType="Float" Precision="8")";
-    case DType::i32: return R"(NumberType="Int" Precision="4")";
-    case DType::i64: return R"(NumberType="Int" Precision="8")";
-    case DType::u8: return R"(NumberType="UChar" Precision="1")";
+    case DType::f32:
+      return R"(NumberType="Float" Precision="4")";
+    case DType::f64:
+      return R"(NumberType="Float" Precision="8")";
+    case DType::i32:
+      return R"(NumberType="Int" Precision="4")";
+    case DType::i64:
+      return R"(NumberType="Int" Precision="8")";
+    case DType::u8:
+      return R"(NumberType="UChar" Precision="1")";
   }
   return {};
 }
@@ -28,11 +33,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -69,6 +83,9 @@ std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, double
                        kind);
     if (step < 0 || field.is_static) {
       xml += indent + "    " + data_item(grid.h5_file, field.dataset, field.dtype, dims) + "\n";
+    } else if (!field.frame_views.empty()) {
+      const std::string view = frame_view_path(field.frame_views, static_cast<std::size_t>(step));
+      xml += indent + "    " + data_item(grid.h5_file, view, field.dtype, dims) + "\n";
     } else {
       // Row `step` of the [nt][...] dataset: a hyperslab with start, stride and count per axis.
       Shape full = dims;
@@ -89,11 +106,16 @@ std::string grid_element(const XdmfGrid& grid, long step, std::size_t nt, double
   return xml;
 }
 
-const char* kHeader = "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
-                      "<Xdmf Version=\"2.0\">\n  <Domain>\n";
+const char* kHeader =
+    "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
+    "<Xdmf Version=\"2.0\">\n  <Domain>\n";
 const char* kFooter = "  </Domain>\n</Xdmf>\n";
 
 }  // namespace
+
+std::string frame_view_path(const std::string& views, std::size_t step) {
+  return fmt::format("{}/{:06d}", views, step);
+}
 
 std::string xdmf_document(const XdmfGrid& grid) {
   return std::string(kHeader) + grid_element(grid, -1, 0, 0.0, "    ") + kFooter;

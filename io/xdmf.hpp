@@ -14,7 +14,13 @@ struct XdmfField {
   DType dtype = DType::f64;
   std::size_t components = 1;  // 1: scalar, 2 or 3: vector (trailing axis)
   bool is_static = false;      // in a time series: no time axis, every step shows the same data (a mask)
+  // In a time series: a group of per-frame views (`<frame_views>/<step, 6 digits>`, HDF5 virtual
+  // datasets) to reference instead of a hyperslab of the [nt][...] dataset; empty: the hyperslab.
+  std::string frame_views = {};
 };
+
+// "/xdmf/velocity/000012": where io::GridOutput puts the view of frame 12 of field "velocity".
+std::string frame_view_path(const std::string& views, std::size_t step);
 
 struct XdmfGrid {
   std::string h5_file;  // as written in the XML: relative to the .xmf, normally just the file name

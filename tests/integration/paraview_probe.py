@@ -1,13 +1,15 @@
-"""Run by pvpython: open an anneal .xmf with ParaView's own reader and print what it sees as JSON.
-A time series is read at its last time."""
+"""Run by pvpython: open an anneal .xmf with one of ParaView's XDMF readers and print what it sees as
+JSON. A time series is read at its last time."""
 import json
 import sys
 
 from paraview import simple
 
-# ParaView's "XDMF Reader" (XDMF 2): its Xdmf3 readers do not read the hyperslabs that pick one
-# frame of a time series out of a [nt][...] dataset (docs/file-format.md).
-reader = simple.XDMFReader(FileNames=[sys.argv[1]])
+# argv[2] "xdmf3": the reader ParaView picks by default (Xdmf3ReaderS); otherwise its "XDMF Reader".
+if len(sys.argv) > 2 and sys.argv[2] == "xdmf3":
+    reader = simple.Xdmf3ReaderS(FileName=[sys.argv[1]])
+else:
+    reader = simple.XDMFReader(FileNames=[sys.argv[1]])
 times = list(getattr(reader, "TimestepValues", []) or [])
 if times:
     reader.UpdatePipeline(times[-1])

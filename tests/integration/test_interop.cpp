@@ -1,8 +1,7 @@
 // Other people's tools open anneal's files: h5py, h5dump and ParaView (through the XDMF sidecar).
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "io/hdf5_file.hpp"
 #include "tests/integration/cli_fixtures.hpp"
@@ -27,7 +26,8 @@ std::string find_program(const std::string& name) {
 }
 
 std::filesystem::path make_demo(const TempDir& dir, int n) {
-  const auto r = run_anneal({"demo", "-o", dir.path().string(), "--size", std::to_string(n), "--no-png", "--flow-cells", "8"});
+  const auto r =
+      run_anneal({"demo", "-o", dir.path().string(), "--size", std::to_string(n), "--no-png", "--flow-cells", "8"});
   REQUIRE(r.exit_code == 0);
   return dir / "taylor_green.h5";
 }
@@ -49,7 +49,8 @@ TEST_CASE("h5py reads every dataset with its shape, dtype and units, and /meta",
   REQUIRE(seen["datasets"]["/fields/velocity"]["dtype"] == "float64");
   REQUIRE(seen["datasets"]["/fields/vorticity"]["units"] == "1/s");
   REQUIRE(seen["datasets"]["/grid/x"]["shape"] == nlohmann::json({10}));
-  for (const char* key : {"anneal_version", "git_sha", "command", "config", "created", "mpi_ranks", "device", "source_files"})
+  for (const char* key :
+       {"anneal_version", "git_sha", "command", "config", "created", "mpi_ranks", "device", "source_files"})
     REQUIRE(seen["meta"].contains(key));
   REQUIRE(seen["meta"]["mpi_ranks"] == 1);
 }
@@ -72,8 +73,8 @@ TEST_CASE("ParaView opens the demo's XDMF and reads the fields with the right sh
   const int n = 12;
   const auto h5 = make_demo(dir, n);
   // pvpython needs no display to read data; offscreen keeps it from looking for one.
-  const auto r = run_process({pvpython, "--force-offscreen-rendering", kProbes + "paraview_probe.py",
-                              (dir / "taylor_green.xmf").string()});
+  const auto r = run_process(
+      {pvpython, "--force-offscreen-rendering", kProbes + "paraview_probe.py", (dir / "taylor_green.xmf").string()});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const auto seen = nlohmann::json::parse(r.out.substr(r.out.find('{')));
@@ -106,22 +107,27 @@ TEST_CASE("ParaView opens the flow solver's time series: every frame, the static
   if (pvpython.empty()) skip_test("ParaView is not installed (Debian: paraview); scripts/setup.sh --with-paraview");
   TempDir dir;
   make_demo(dir, 8);  // also runs the demo's jet at 8 x 8 x 16 cells
-  const auto r = run_process({pvpython, "--force-offscreen-rendering", kProbes + "paraview_probe.py",
-                              (dir / "jet_3d.xmf").string()});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto seen = nlohmann::json::parse(r.out.substr(r.out.find('{')));
-  const auto file = io::H5File::open_read(dir / "jet_3d.h5");
-  const auto t = file.read<double>("/grid/t").data;
-  REQUIRE(seen["extent"] == nlohmann::json({0, 7, 0, 7, 0, 15}));
-  REQUIRE(seen["times"].size() == t.size());
-  REQUIRE(seen["times"].back().get<double>() == Approx(t.back()));
-  REQUIRE(seen["arrays"]["velocity"]["components"] == 3);
-  REQUIRE(seen["arrays"].contains("solid"));
-  // The last frame's scalar, as ParaView sees it, has the range of the HDF5 data's last frame.
-  const auto scalar = file.read<double>("/fields/scalar").data;
-  const std::size_t frame = 8 * 8 * 16;
-  const auto last = std::vector<double>(scalar.end() - static_cast<long>(frame), scalar.end());
-  REQUIRE(seen["arrays"]["scalar"]["ranges"][0][1].get<double>() == Approx(*std::max_element(last.begin(), last.end())).margin(1e-6));
-  REQUIRE(*std::max_element(last.begin(), last.end()) > 0.5);  // the jet fluid is in the box
+  // Both of ParaView's XDMF readers: the XDMF 2 one and the Xdmf3 one it picks by default.
+  for (const char* reader : {"xdmf2", "xdmf3"}) {
+    INFO(reader);
+    const auto r = run_process({pvpython, "--force-offscreen-rendering", kProbes + "paraview_probe.py",
+                                (dir / "jet_3d.xmf").string(), reader});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto seen = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+    const auto file = io::H5File::open_read(dir / "jet_3d.h5");
+    const auto t = file.read<double>("/grid/t").data;
+    REQUIRE(seen["extent"] == nlohmann::json({0, 7, 0, 7, 0, 15}));
+    REQUIRE(seen["times"].size() == t.size());
+    REQUIRE(seen["times"].back().get<double>() == Approx(t.back()));
+    REQUIRE(seen["arrays"]["velocity"]["components"] == 3);
+    REQUIRE(seen["arrays"].contains("solid"));
+    // The last frame's scalar, as ParaView sees it, has the range of the HDF5 data's last frame.
+    const auto scalar = file.read<double>("/fields/scalar").data;
+    const std::size_t frame = 8 * 8 * 16;
+    const auto last = std::vector<double>(scalar.end() - static_cast<long>(frame), scalar.end());
+    REQUIRE(seen["arrays"]["scalar"]["ranges"][0][1].get<double>() ==
+            Approx(*std::max_element(last.begin(), last.end())).margin(1e-6));
+    REQUIRE(*std::max_element(last.begin(), last.end()) > 0.5);  // the jet fluid is in the box
+  }
 }

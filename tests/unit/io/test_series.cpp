@@ -5,6 +5,7 @@
 
 #include "io/grid_output.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/xdmf.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -162,12 +163,14 @@ TEST_CASE("a grid output holds static fields and a time series; the sidecar is a
   const std::string xml = anneal::test::read_text(xmf);
   REQUIRE_THAT(xml, Contains(R"(CollectionType="Temporal")") && Contains(R"(<Time Value="0.25"/>)"));
   REQUIRE(count_of(xml, "<Time Value=") == 3);
-  // Every step shows the velocity's frame (start, stride, count over [3][4][5][6][3]) ...
-  REQUIRE(count_of(xml, R"(ItemType="HyperSlab" Dimensions="4 5 6 3")") == 3);
-  REQUIRE_THAT(xml, Contains(">2 0 0 0 0 1 1 1 1 1 1 4 5 6 3</DataItem>"));
-  REQUIRE(
-      count_of(xml, R"(Dimensions="3 4 5 6 3" NumberType="Float" Precision="4" Format="HDF">s.h5:/fields/velocity)") ==
-      3);
+  // Every step shows the velocity's frame through its view, a virtual dataset of that frame ...
+  REQUIRE(count_of(xml, "HyperSlab") == 0);
+  REQUIRE(count_of(xml, R"(Dimensions="4 5 6 3" NumberType="Float" Precision="4" Format="HDF">s.h5:/xdmf/velocity/)") ==
+          3);
+  REQUIRE_THAT(xml, Contains("s.h5:/xdmf/velocity/000002</DataItem>"));
+  for (std::size_t frame = 0; frame < 3; ++frame)
+    REQUIRE(file.read<float>(anneal::io::frame_view_path("/xdmf/velocity", frame)).data ==
+            block_of<float>(frame, {0, 0, 0}, {4, 5, 6}, 3));
   // ... and the whole static mask, without a time hyperslab.
   REQUIRE(count_of(xml, R"(Dimensions="4 5 6" NumberType="UChar" Precision="1" Format="HDF">s.h5:/fields/solid)") == 3);
   REQUIRE(count_of(xml, "<DataItem ") == count_of(xml, "</DataItem>"));
@@ -192,7 +195,7 @@ TEST_CASE("a 2-D series of scalars is written in [y0, x0] blocks", "[io][grid][s
   REQUIRE_THROWS_WITH(out.write_frame_block<double>("p", std::vector<double>(3), {0, 2}, {1, 3}),
                       Contains("p.h5") && Contains("/fields/p") && Contains("reaches past the extent on axis 2"));
   const std::string xml = anneal::test::read_text(out.commit());
-  REQUIRE_THAT(xml, Contains(">1 0 0 1 1 1 1 3 4</DataItem>"));
+  REQUIRE_THAT(xml, Contains(R"(Dimensions="3 4" NumberType="Float" Precision="8" Format="HDF">p.h5:/xdmf/p/000001)"));
   const auto p = H5File::open_read(dir / "p.h5").read<double>("/fields/p");
   REQUIRE(p.shape == Shape{2, 3, 4});
   for (std::size_t f = 0; f < 2; ++f)
@@ -227,9 +230,10 @@ steps = ET.parse(sys.argv[1] + "/s.xmf").getroot().findall("./Domain/Grid/Grid")
 assert len(steps) == 1 and steps[0].find("Time").get("Value") == "0.5"
 attrs = {a.get("Name"): a for a in steps[0].findall("Attribute")}
 assert attrs["solid"].find("DataItem").get("Dimensions") == "4 5 6"
-slab = attrs["velocity"].find("DataItem")
-assert slab.get("ItemType") == "HyperSlab" and slab.get("Dimensions") == "4 5 6 3"
-assert [d.get("Dimensions") for d in slab.findall("DataItem")] == ["3 5", "1 4 5 6 3"]
+view = attrs["velocity"].find("DataItem")
+assert view.get("Dimensions") == "4 5 6 3" and view.text.strip() == "s.h5:/xdmf/velocity/000000", view.text
+with h5py.File(sys.argv[1] + "/s.h5", "r") as f:
+    assert f["xdmf/velocity/000000"].is_virtual and (f["xdmf/velocity/000000"][...] == f["fields/velocity"][0]).all()
 )";
   const auto r = anneal::test::run_process({ANNEAL_PYTHON, "-c", probe, dir.path().string()});
   INFO(r.err);
