@@ -19,6 +19,7 @@ namespace {
 
 io::RectilinearGrid cell_centres(const Scene& scene) {
   io::RectilinearGrid grid;
+  grid.units = "length";  // the scene's own unit of length (velocity is length/time)
   for (int a = 0; a < scene.dim; ++a) {
     std::vector<double> x;
     for (long i = 0; i < scene.cells[static_cast<std::size_t>(a)]; ++i)
@@ -51,6 +52,7 @@ class FieldWriter {
     out_.add_static_field("solid", io::DType::u8, 1, "1 (1: solid cell)");
     // The turbulence module's input contract: barrier fields need the viscosity (docs/flow.md).
     out_.file().set_attribute("/", "viscosity", scene.viscosity);
+    out_.file().set_attribute("/grid/t", "units", std::string("time"));
     out_.file().set_attribute("/", "diffusivity", scene.diffusivity);
   }
 

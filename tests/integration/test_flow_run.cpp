@@ -139,6 +139,8 @@ TEST_CASE("flow run: output layout, XDMF sidecar and the pressure-system dump", 
   const auto config = nlohmann::json::parse(f.string_attribute("/meta", "config"));
   CHECK(config["scene"]["fluid"]["viscosity"] == 2e-3);
   CHECK(std::get<double>(f.attribute("/", "viscosity")) == 2e-3);
+  CHECK(f.string_attribute("/grid/x", "units") == "length");
+  CHECK(f.string_attribute("/grid/t", "units") == "time");
   CHECK(std::get<double>(f.attribute("/", "diffusivity")) == 1e-3);
 
   // The dumped system: A x = b on the fluid cells, b orthogonal to the null space (constants on
