@@ -30,13 +30,21 @@ class Adam : public Optimizer {
   void load_state(const NamedTensors& state) override;
 
  protected:
-  Adam(std::vector<Tensor> parameters, const AdamOptions& options, bool decoupled);
+  // The family shares moments, bias correction, state and one kernel; they differ in how weight
+  // decay enters and in diffGrad's friction coefficient.
+  enum class Variant { adam, adamw, diffgrad };
+  Adam(std::vector<Tensor> parameters, const AdamOptions& options, Variant variant);
 
  private:
+  template <bool kFriction>
+  void update(std::size_t i, const Tensor& gradient, double step_size, double root_c2);
+  const char* name() const;
+
   AdamOptions options_;
-  bool decoupled_;
+  Variant variant_;
   std::vector<std::int64_t> updates_;
   std::vector<Tensor> m_, v_;
+  std::vector<Tensor> previous_;  // diffGrad only: g_{t−1}
 };
 
 class AdamW : public Adam {

@@ -8,23 +8,11 @@
 
 namespace anneal::nn {
 
-class DiffGrad : public Optimizer {
+class DiffGrad : public Adam {
  public:
   // weight_decay is coupled L2 (g ← g + λ θ), as in the authors' implementation.
+  // state(): Adam's, plus per parameter i "previous_grad/i", the g_{t−1} of the friction coefficient.
   DiffGrad(std::vector<Tensor> parameters, const AdamOptions& options = {});
-  using Optimizer::step;
-  void step() override;
-  const AdamOptions& options() const { return options_; }
-
-  // {"step", "learning_rate"}, then per parameter i: "t/i", "m/i", "v/i" as Adam's, and
-  // "previous_grad/i", the g_{t−1} of the friction coefficient.
-  NamedTensors state() const override;
-  void load_state(const NamedTensors& state) override;
-
- private:
-  AdamOptions options_;
-  std::vector<std::int64_t> updates_;
-  std::vector<Tensor> m_, v_, previous_;
 };
 
 }  // namespace anneal::nn
