@@ -211,11 +211,23 @@ template <class T>
 using Buffers = tbb::enumerable_thread_specific<std::vector<T>>;
 
 // y = A(w) x + b.
+// The [k][pt] column matrix of output rows [r0, r1) of sample n: the input itself for a pointwise
+// (1×1, stride 1, no padding) convolution, else its im2col expansion in `buffer`.
+template <class T>
+ConstMatMap<T> column_tile(const T* x, const ConvGeometry& g, const ConvTaps& taps, I n, I r0, I r1,
+                           std::vector<T>& buffer) {
+  const I k = g.in_channels * g.kernel_volume(), v = g.in_volume(), wo = g.out[2], pt = (r1 - r0) * wo;
+  const T* sample = x + n * g.in_channels * v;
+  if (g.pointwise()) return ConstMatMap<T>(sample + r0 * wo, k, pt, Eigen::OuterStride<>(v));
+  buffer.resize(static_cast<std::size_t>(k * pt));
+  im2col(sample, g, taps, r0, r1, buffer.data());
+  return ConstMatMap<T>(buffer.data(), k, pt, Eigen::OuterStride<>(pt));
+}
+
 template <class T>
 void conv_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
   const ConvTaps taps(g);
-  const bool pointwise = g.pointwise();
-  const I k = g.in_channels * g.kernel_volume(), p = g.out_volume(), v = g.in_volume(), wo = g.out[2];
+  const I k = g.in_channels * g.kernel_volume(), p = g.out_volume(), wo = g.out[2];
   const RowTiling tiling = tile_rows(g, k, sizeof(T));
   const ConstMatMap<T> wm(w, g.out_channels, k, Eigen::OuterStride<>(k));
   Buffers<T> buffers;
@@ -224,15 +236,7 @@ void conv_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometr
     for (I task = range.begin(); task < range.end(); ++task) {
       const I n = task / tiling.tiles, r0 = task % tiling.tiles * tiling.rows;
       const I r1 = std::min(r0 + tiling.rows, tiling.row_count), pt = (r1 - r0) * wo;
-      const T* cols = x + n * g.in_channels * v + r0 * wo;
-      I cols_stride = v;
-      if (!pointwise) {
-        buffer.resize(static_cast<std::size_t>(k * pt));
-        im2col(x + n * g.in_channels * v, g, taps, r0, r1, buffer.data());
-        cols = buffer.data();
-        cols_stride = pt;
-      }
-      const ConstMatMap<T> cm(cols, k, pt, Eigen::OuterStride<>(cols_stride));
+      const ConstMatMap<T> cm = column_tile(x, g, taps, n, r0, r1, buffer);
       MatMap<T> ym(y + n * g.out_channels * p + r0 * wo, g.out_channels, pt, Eigen::OuterStride<>(p));
       if (bias) {
         for (I o = 0; o < g.out_channels; ++o) ym.row(o).setConstant(bias[o]);
@@ -340,8 +344,7 @@ void conv_adjoint(const T* gy, const T* w, T* gx, const ConvGeometry& g) {
 template <class T>
 void conv_weight(const T* x, const T* gy, T* gw, const ConvGeometry& g) {
   const ConvTaps taps(g);
-  const bool pointwise = g.pointwise();
-  const I k = g.in_channels * g.kernel_volume(), p = g.out_volume(), v = g.in_volume(), wo = g.out[2];
+  const I k = g.in_channels * g.kernel_volume(), p = g.out_volume(), wo = g.out[2];
   const I co = g.out_channels;
   const RowTiling tiling = tile_rows(g, k, sizeof(T));
   const I tasks = g.batch * tiling.tiles;
@@ -356,15 +359,7 @@ void conv_weight(const T* x, const T* gy, T* gw, const ConvGeometry& g) {
       for (I task = group * tasks / groups; task < (group + 1) * tasks / groups; ++task) {
         const I n = task / tiling.tiles, r0 = task % tiling.tiles * tiling.rows;
         const I r1 = std::min(r0 + tiling.rows, tiling.row_count), pt = (r1 - r0) * wo;
-        const T* cols = x + n * g.in_channels * v + r0 * wo;
-        I cols_stride = v;
-        if (!pointwise) {
-          buffer.resize(static_cast<std::size_t>(k * pt));
-          im2col(x + n * g.in_channels * v, g, taps, r0, r1, buffer.data());
-          cols = buffer.data();
-          cols_stride = pt;
-        }
-        const ConstMatMap<T> cm(cols, k, pt, Eigen::OuterStride<>(cols_stride));
+        const ConstMatMap<T> cm = column_tile(x, g, taps, n, r0, r1, buffer);
         const ConstMatMap<T> gm(gy + n * co * p + r0 * wo, co, pt, Eigen::OuterStride<>(p));
         pm.noalias() += gm * cm.transpose();
       }
