@@ -183,7 +183,6 @@ struct FlowSolver::Impl {
       const solvers::KrylovReport solve = projection->project(f, phi);
       for (std::size_t n = 0; n < phi.size(); ++n) pressure[n] = phi[n] / weight;
       report.poisson_iterations += solve.iterations;
-      report.solver_reason = solve.reason;
       // Checked after every projection, not only the step's last one.
       for (int a = 0; a < grid.dim(); ++a) f.u[static_cast<std::size_t>(a)].exchange();
       report.max_divergence = std::max(report.max_divergence, max_divergence());

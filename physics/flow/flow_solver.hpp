@@ -24,7 +24,6 @@ struct StepReport {
   int poisson_iterations = 0;    // summed over the three stages
   double max_divergence = 0;     // max |∇·u| · h / max |u|, the worst after any of the step's projections
   double change_rate = 0;        // max |u^{n+1} − u^n| / dt (steady-state monitor)
-  std::string solver_reason;     // PETSc's reason for the last stage's solve
 };
 
 // A box of cells: the part of the grid one rank owns, [offset, offset + count) per axis (x, y, z).

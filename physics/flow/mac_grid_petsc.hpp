@@ -21,9 +21,6 @@ namespace anneal::physics::flow {
 struct IndexBox {
   std::array<long, 3> lo{0, 0, 0}, hi{0, 0, 0};
   long count() const { return (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]); }
-  bool contains(long i, long j, long k) const {
-    return i >= lo[0] && i < hi[0] && j >= lo[1] && j < hi[1] && k >= lo[2] && k < hi[2];
-  }
 };
 
 // A field stored with its ghost layers (own storage, wrapped in a PETSc Vec for halo exchange).
@@ -45,8 +42,6 @@ class GhostedField {
   }
   const IndexBox& owned() const { return owned_; }
   const IndexBox& ghosted() const { return ghost_; }
-  std::vector<double>& values() { return data_; }
-  const std::vector<double>& values() const { return data_; }
   // Refreshes the ghost layers that belong to other ranks or to periodic images; ghosts beyond a
   // physical boundary are the caller's (boundary conditions).
   void exchange();
