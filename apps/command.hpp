@@ -41,5 +41,6 @@ class CommandScope {
 void register_inspect(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_flow(CLI::App& app);
+void register_lpinn(CLI::App& app);
 
 }  // namespace anneal::apps

@@ -16,6 +16,12 @@ namespace anneal::apps {
 
 bool render_png(const std::filesystem::path& h5, const std::string& field, const std::filesystem::path& png,
                 const std::vector<std::string>& extra_args) {
+  std::vector<std::string> arguments{"render", h5.string(), field, "-o", png.string()};
+  arguments.insert(arguments.end(), extra_args.begin(), extra_args.end());
+  return run_post(arguments, png);
+}
+
+bool run_post(const std::vector<std::string>& arguments, const std::filesystem::path& png) {
   // ANNEAL_PYTHON overrides the interpreter found when anneal was configured.
   const char* env_python = std::getenv("ANNEAL_PYTHON");
   const std::string python = env_python && *env_python ? env_python : ANNEAL_PYTHON_DEFAULT;
@@ -23,8 +29,8 @@ bool render_png(const std::filesystem::path& h5, const std::string& field, const
     log::warn("no Python with h5py and matplotlib was found when anneal was built; skipping {}", png.string());
     return false;
   }
-  std::vector<std::string> args{python, "-m", "anneal_post", "render", h5.string(), field, "-o", png.string()};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<std::string> args{python, "-m", "anneal_post"};
+  args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

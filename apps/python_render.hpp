@@ -12,4 +12,7 @@ namespace anneal::apps {
 bool render_png(const std::filesystem::path& h5, const std::string& field, const std::filesystem::path& png,
                 const std::vector<std::string>& extra_args = {});
 
+// Runs `python3 -m anneal_post <arguments>`, which writes `png`; the same contract as render_png.
+bool run_post(const std::vector<std::string>& arguments, const std::filesystem::path& png);
+
 }  // namespace anneal::apps

@@ -38,7 +38,8 @@ void read_tensor(const io::H5File& file, const std::string& path, Tensor target)
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, const Module& model, const Optimizer& optimizer,
-                     const TrainingState& state, const io::Provenance& provenance) {
+                     const TrainingState& state, const io::Provenance& provenance,
+                     const std::function<void(io::H5File&)>& extra) {
   io::AtomicOutput out(path);
   {
     auto file = io::H5File::create(out.temp_path());
@@ -51,6 +52,7 @@ void save_checkpoint(const std::filesystem::path& path, const Module& model, con
     file.set_attribute("/rng", "layout", std::string("seed, stream, counter (Philox4x32-10 RandomStream)"));
     file.write<std::int64_t>("/step", std::vector<std::int64_t>{state.step}, {});
     io::write_provenance(file, provenance);
+    if (extra) extra(file);
     file.close();
   }
   out.commit();

@@ -3,6 +3,7 @@
 // /rng, /step and /meta. Values are stored in their own dtype, so resuming continues bit for bit:
 // the loss curve after a resume equals the one without the stop.
 #include <filesystem>
+#include <functional>
 
 #include "core/rng.hpp"
 #include "io/provenance.hpp"
@@ -17,8 +18,11 @@ struct TrainingState {
 };
 
 // Writes atomically (`path.tmp`, then rename). Collective under MPI; every rank holds the same model.
+// `extra` writes what else a trainer must resume from (its loss history, say) into the same file
+// before it is committed.
 void save_checkpoint(const std::filesystem::path& path, const Module& model, const Optimizer& optimizer,
-                     const TrainingState& state, const io::Provenance& provenance);
+                     const TrainingState& state, const io::Provenance& provenance,
+                     const std::function<void(io::H5File&)>& extra = {});
 
 // Restores parameters and optimizer state in place; every dataset is checked against the model
 // (names, shapes, dtypes) and a mismatch names the file and the dataset.

@@ -22,7 +22,10 @@ Tensor Mlp::forward(const Tensor& x) const {
 
 Jet Mlp::forward_jet(const Tensor& x, const std::vector<std::int64_t>& dims,
                      const std::vector<std::int64_t>& curved) const {
-  Jet jet = seed_jet(x, dims, curved);
+  return forward_jet(seed_jet(x, dims, curved));
+}
+
+Jet Mlp::forward_jet(Jet jet) const {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     jet = linear_jet(jet, layers_[i]->weight(), layers_[i]->bias());
     if (i + 1 < layers_.size()) jet = activation_jet(jet, activation_);

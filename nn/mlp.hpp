@@ -19,6 +19,8 @@ class Mlp : public Module {
   // (default: all of dims) in one pass (nn/jet.hpp); x: [N, in].
   Jet forward_jet(const Tensor& x, const std::vector<std::int64_t>& dims,
                   const std::vector<std::int64_t>& curved = {}) const;
+  // The same from a jet already seeded, e.g. through input features (cos x, sin x) built by hand.
+  Jet forward_jet(Jet in) const;
 
   Activation activation() const { return activation_; }
   const std::vector<std::shared_ptr<Linear>>& layers() const { return layers_; }

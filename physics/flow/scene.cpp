@@ -1,94 +1,17 @@
 #include "physics/flow/scene.hpp"
 
-#include <toml++/toml.h>
-
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/toml_table.hpp"
 
 namespace anneal::physics::flow {
 namespace {
 
 constexpr const char* side_names[6] = {"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"};
-
-// Reads one TOML table, remembering which keys were used so that a misspelt key is an error
-// rather than a silently ignored setting.
-class TableReader {
- public:
-  TableReader(const toml::table* table, std::string where, std::string source)
-      : table_(table), where_(std::move(where)), source_(std::move(source)) {}
-
-  bool has(const char* key) const { return table_ && table_->contains(key); }
-
-  double number(const char* key, double fallback) {
-    const toml::node* node = take(key);
-    if (!node) return fallback;
-    const auto v = node->value<double>();
-    ANNEAL_CHECK(v.has_value(), "{}: {}{} must be a number", source_, prefix(), key);
-    ANNEAL_CHECK(std::isfinite(*v), "{}: {}{} must be finite, got {}", source_, prefix(), key, *v);
-    return *v;
-  }
-  long integer(const char* key, long fallback) {
-    const toml::node* node = take(key);
-    if (!node) return fallback;
-    const auto v = node->value<int64_t>();
-    ANNEAL_CHECK(v.has_value() && node->is_integer(), "{}: {}{} must be an integer", source_, prefix(), key);
-    return static_cast<long>(*v);
-  }
-  std::string text(const char* key, const std::string& fallback) {
-    const toml::node* node = take(key);
-    if (!node) return fallback;
-    const auto v = node->value<std::string>();
-    ANNEAL_CHECK(v.has_value(), "{}: {}{} must be a string", source_, prefix(), key);
-    return *v;
-  }
-  std::vector<double> numbers(const char* key, std::size_t min_count, std::size_t max_count) {
-    const toml::node* node = take(key);
-    if (!node) return {};
-    const toml::array* array = node->as_array();
-    ANNEAL_CHECK(array != nullptr, "{}: {}{} must be an array of numbers", source_, prefix(), key);
-    ANNEAL_CHECK(array->size() >= min_count && array->size() <= max_count, "{}: {}{} needs {} to {} entries, got {}",
-                 source_, prefix(), key, min_count, max_count, array->size());
-    std::vector<double> out;
-    for (const auto& element : *array) {
-      const auto v = element.value<double>();
-      ANNEAL_CHECK(v.has_value() && std::isfinite(*v), "{}: {}{} must hold finite numbers", source_, prefix(), key);
-      out.push_back(*v);
-    }
-    return out;
-  }
-  const toml::node* node(const char* key) { return take(key); }
-  // Every key of the table must have been read.
-  void finish() const {
-    if (!table_) return;
-    for (const auto& [key, value] : *table_) {
-      const std::string name(key.str());
-      ANNEAL_CHECK(used_.count(name), "{}: unknown key '{}{}'{}", source_, prefix(), name,
-                   where_.empty() ? " (tables: domain, boundary, fluid, initial, time, output, solver, obstacle, mask)"
-                                  : "");
-    }
-  }
-  std::string prefix() const { return where_.empty() ? "" : where_ + "."; }
-
- private:
-  const toml::node* take(const char* key) {
-    used_.insert(key);
-    return table_ ? table_->get(key) : nullptr;
-  }
-  const toml::table* table_;
-  std::string where_, source_;
-  std::set<std::string> used_;
-};
-
-const toml::table* subtable(const toml::table& root, const char* key, const std::string& source) {
-  const toml::node* node = root.get(key);
-  if (!node) return nullptr;
-  ANNEAL_CHECK(node->is_table(), "{}: '{}' must be a table ([{}])", source, key, key);
-  return node->as_table();
-}
 
 std::array<double, 3> vec3(const std::vector<double>& v, double fill = 0.0) {
   std::array<double, 3> out{fill, fill, fill};
@@ -219,15 +142,10 @@ const char* boundary_name(int side) { return side_names[side]; }
 
 Scene parse_scene(std::string_view toml_text, std::string_view source_view, const std::filesystem::path& base_dir) {
   const std::string source(source_view);
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_view);
-  } catch (const toml::parse_error& e) {
-    ANNEAL_THROW("{}: malformed TOML at line {}, column {}: {}", source, e.source().begin.line, e.source().begin.column,
-                 e.description());
-  }
+  const toml::table root = parse_toml(toml_text, source);
   Scene s;
-  TableReader top(&root, "", source);
+  TableReader top(&root, "", source,
+                  "tables: domain, boundary, fluid, initial, time, output, solver, obstacle, mask");
   s.name = top.text("name", "scene");
   s.seed = static_cast<std::uint64_t>(top.integer("seed", 1));
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .fields import PostError
+from .lpinn_plot import plot_lpinn
 from .render import render
 
 PROG = "anneal_post"
@@ -62,7 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog=PROG, description="Post-processing for anneal HDF5 outputs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_render_arguments(commands.add_parser("render", help="draw a 2-D slice of a field to PNG"))
+    lpinn = commands.add_parser("lpinn", help="draw an `anneal lpinn train` output (u, error, characteristics, loss)")
+    lpinn.add_argument("file", metavar="FILE.h5")
+    lpinn.add_argument("-o", "--output", required=True, metavar="OUT.png")
     args = parser.parse_args(argv)
+    if args.command == "lpinn":
+        try:
+            print(plot_lpinn(args.file, args.output))
+        except (PostError, OSError) as e:
+            _fail(str(e))
+        return 0
     return _run_render(args)
 
 

@@ -1,0 +1,73 @@
+"""The figure of an `anneal lpinn train` output: the prediction u(x, t), its error against the
+reference, the characteristics (lpinn) and the loss history, in one PNG."""
+
+from __future__ import annotations
+
+import os
+
+import h5py
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .fields import PostError
+from .render import save_png
+
+
+def _attr(f: h5py.File, name: str, default=None):
+    value = f.attrs.get(name, default)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def plot_lpinn(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120) -> str:
+    path = os.fspath(path)
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise PostError(f"cannot open {path}: {e}") from None
+    with f:
+        for name in ("/grid/x", "/grid/t", "/fields/u", "/fields/error", "/history/loss"):
+            if name not in f:
+                raise PostError(f"{path} is not an `anneal lpinn train` output: {name} is missing")
+        x, t = f["/grid/x"][:], f["/grid/t"][:]
+        u, error = f["/fields/u"][:], f["/fields/error"][:]
+        step, loss = f["/history/step"][:], f["/history/loss"][:]
+        curves = f["/characteristics/X"][:] if "/characteristics/X" in f else None
+        method, rel_l2 = _attr(f, "method", "?"), float(_attr(f, "rel_l2", np.nan))
+        problem = _attr(f, "problem", "")
+
+    fig = Figure(figsize=(12, 8.4), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    fig.suptitle(f"{method}: {problem}\nrelative L2 error {rel_l2:.2e}", fontsize=10)
+
+    mesh = axes[0, 0].pcolormesh(x, t, u, shading="nearest", cmap="RdBu_r")
+    fig.colorbar(mesh, ax=axes[0, 0], label="u")
+    axes[0, 0].set(title="prediction u(x, t)", xlabel="x", ylabel="t")
+
+    limit = float(np.nanmax(np.abs(error))) or 1.0
+    mesh = axes[0, 1].pcolormesh(x, t, error, shading="nearest", cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(mesh, ax=axes[0, 1], label="u − u_ref")
+    axes[0, 1].set(title="error against the reference", xlabel="x", ylabel="t")
+
+    ax = axes[1, 0]
+    if curves is not None:
+        # Characteristics folded back into the domain on periodic problems, broken where they wrap.
+        lo, length = x[0], (x[-1] - x[0]) * len(x) / max(len(x) - 1, 1)
+        for j in range(curves.shape[1]):
+            folded = lo + np.mod(curves[:, j] - lo, length)
+            jumps = np.abs(np.diff(folded)) > 0.5 * length
+            folded = folded.copy()
+            folded[1:][jumps] = np.nan
+            ax.plot(folded, t, color="k", linewidth=0.7)
+        ax.set(title="characteristics X(x₀, t)", xlabel="x", ylabel="t", xlim=(x[0], x[-1]))
+    else:
+        ax.plot(x, u[-1], label=f"prediction, t = {t[-1]:g}")
+        ax.plot(x, u[-1] - error[-1], "--", label="reference")
+        ax.legend()
+        ax.set(title="final time", xlabel="x", ylabel="u")
+
+    ax = axes[1, 1]
+    ax.semilogy(step, loss, linewidth=0.8)
+    ax.set(title="training loss", xlabel="step (Adam, then L-BFGS iterations)", ylabel="loss")
+    return save_png(fig, out)
