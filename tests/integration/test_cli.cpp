@@ -22,7 +22,8 @@ TEST_CASE("the version flag prints the version and commit", "[cli]") {
 
 TEST_CASE("--help works on every level", "[cli]") {
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"demo", "--help"}, {"inspect", "--help"}, {"flow", "--help"}, {"flow", "vorticity", "--help"}}) {
+           {"--help"}, {"demo", "--help"}, {"inspect", "--help"}, {"flow", "--help"}, {"flow", "vorticity", "--help"},
+           {"lpinn", "train", "--help"}}) {
     const auto r = run_anneal(args);
     INFO(args.front());
     REQUIRE(r.exit_code == 0);
@@ -34,7 +35,7 @@ TEST_CASE("--help works on every level", "[cli]") {
 
 TEST_CASE("demo writes HDF5 + XDMF whose vorticity matches the exact one", "[cli][demo]") {
   TempDir dir;
-  const auto r = run_anneal({"demo", "-o", (dir / "out").string(), "--size", "24", "--no-png", "--flow-cells", "8"});
+  const auto r = run_anneal({"demo", "-o", (dir / "out").string(), "--size", "24", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE_THAT(r.out, Contains("taylor_green.h5") && Contains("taylor_green.xmf"));
@@ -58,7 +59,7 @@ TEST_CASE("demo writes HDF5 + XDMF whose vorticity matches the exact one", "[cli
 
 TEST_CASE("options come from a TOML file, and the command line wins", "[cli][config]") {
   TempDir dir;
-  std::ofstream(dir / "demo.toml") << "size = 12\nno-png = true\nflow-cells = 8\noutput-dir = \"" << (dir / "from_file").string() << "\"\n";
+  std::ofstream(dir / "demo.toml") << "size = 12\nno-png = true\nflow-cells = 8\nlpinn-steps = 4\noutput-dir = \"" << (dir / "from_file").string() << "\"\n";
   auto r = run_anneal({"demo", "--config", (dir / "demo.toml").string()});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -70,7 +71,7 @@ TEST_CASE("options come from a TOML file, and the command line wins", "[cli][con
 
 TEST_CASE("inspect shows the tree and /meta, as text and as JSON", "[cli][inspect]") {
   TempDir dir;
-  REQUIRE(run_anneal({"demo", "-o", dir.path().string(), "--size", "8", "--no-png", "--flow-cells", "8"}).exit_code == 0);
+  REQUIRE(run_anneal({"demo", "-o", dir.path().string(), "--size", "8", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"}).exit_code == 0);
   const auto h5 = (dir / "taylor_green.h5").string();
   const auto text = run_anneal({"inspect", h5});
   REQUIRE(text.exit_code == 0);
