@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "nn/autograd.hpp"
+#include "nn/fast_tanh.hpp"
 #include "nn/ops.hpp"
 
 namespace anneal::nn {
@@ -36,6 +37,27 @@ Derivatives<T> derivatives(Activation activation, T v, T c) {
   }
 }
 
+// σ', σ'' (and σ''' when d3 is given) for a block, from v = σ(z): the switch stays outside the
+// loops so that each loop is a plain vectorisable one.
+template <class T>
+void block_derivatives(Activation activation, const T* v, const T* c, T* d1, T* d2, T* d3, std::int64_t n) {
+  switch (activation) {
+    case Activation::tanh:
+      for (std::int64_t e = 0; e < n; ++e) {
+        const T s = 1 - v[e] * v[e];
+        d1[e] = s, d2[e] = -2 * v[e] * s;
+        if (d3) d3[e] = s * (6 * v[e] * v[e] - 2);
+      }
+      return;
+    default:
+      for (std::int64_t e = 0; e < n; ++e) {
+        const auto d = derivatives<T>(activation, v[e], c[e]);
+        d1[e] = d.d1, d2[e] = d.d2;
+        if (d3) d3[e] = d.d3;
+      }
+  }
+}
+
 bool has_fused_kernel(Activation a) {
   return a == Activation::tanh || a == Activation::sin || a == Activation::sigmoid;
 }
@@ -47,7 +69,7 @@ void activate_chunk(Activation activation, const T* z, T* v, T* c, std::int64_t 
   Eigen::Map<const Array> in(z, n);
   Eigen::Map<Array> out(v, n);
   switch (activation) {
-    case Activation::tanh: out = in.tanh(); break;
+    case Activation::tanh: tanh_block(z, v, n); break;
     case Activation::sigmoid: out = in.logistic(); break;
     case Activation::sin:
       out = in.sin();
@@ -74,21 +96,21 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
     T* o = out.data<T>();
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, kChunk), [&](const auto& r) {
       const std::int64_t lo = r.begin(), n = r.end() - r.begin();
-      std::vector<T> cosine(static_cast<std::size_t>(n));
+      std::vector<T> cosine(static_cast<std::size_t>(n)), d1(static_cast<std::size_t>(n)), d2(static_cast<std::size_t>(n));
       activate_chunk<T>(activation, in + lo, o + lo, cosine.data(), n);
+      block_derivatives<T>(activation, o + lo, cosine.data(), d1.data(), d2.data(), nullptr, n);
       for (std::int64_t i = 0; i < k; ++i) {
         const T* f = in + (1 + i) * m + lo;
         T* of = o + (1 + i) * m + lo;
-        for (std::int64_t e = 0; e < n; ++e)
-          of[e] = derivatives<T>(activation, o[lo + e], cosine[static_cast<std::size_t>(e)]).d1 * f[e];
+        for (std::int64_t e = 0; e < n; ++e) of[e] = d1[static_cast<std::size_t>(e)] * f[e];
       }
       for (std::int64_t j = 0; j < q; ++j) {
         const T* f = in + (1 + second_of[static_cast<std::size_t>(j)]) * m + lo;
         const T* s = in + (1 + k + j) * m + lo;
         T* os = o + (1 + k + j) * m + lo;
         for (std::int64_t e = 0; e < n; ++e) {
-          const auto d = derivatives<T>(activation, o[lo + e], cosine[static_cast<std::size_t>(e)]);
-          os[e] = d.d2 * f[e] * f[e] + d.d1 * s[e];
+          const auto u = static_cast<std::size_t>(e);
+          os[e] = d2[u] * f[e] * f[e] + d1[u] * s[e];
         }
       }
     });
@@ -103,21 +125,22 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
       T* o = grad.data<T>();
       tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, kChunk), [&](const auto& r) {
         const std::int64_t lo = r.begin(), n = r.end() - r.begin();
-        std::vector<T> cosine(static_cast<std::size_t>(n));
+        std::vector<T> cosine(static_cast<std::size_t>(n)), d1(static_cast<std::size_t>(n)),
+            d2(static_cast<std::size_t>(n)), d3(static_cast<std::size_t>(n));
         if (activation == Activation::sin) {
           using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
           Eigen::Map<Array>(cosine.data(), n) = Eigen::Map<const Array>(in + lo, n).cos();
         }
-        for (std::int64_t e = 0; e < n; ++e)
-          o[lo + e] = gp[lo + e] * derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]).d1;
+        block_derivatives<T>(activation, v + lo, cosine.data(), d1.data(), d2.data(), q > 0 ? d3.data() : nullptr, n);
+        for (std::int64_t e = 0; e < n; ++e) o[lo + e] = gp[lo + e] * d1[static_cast<std::size_t>(e)];
         for (std::int64_t i = 0; i < k; ++i) {
           const T* f = in + (1 + i) * m + lo;
           const T* g1 = gp + (1 + i) * m + lo;
           T* of = o + (1 + i) * m + lo;
           for (std::int64_t e = 0; e < n; ++e) {
-            const auto d = derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]);
-            o[lo + e] += g1[e] * d.d2 * f[e];
-            of[e] = g1[e] * d.d1;
+            const auto u = static_cast<std::size_t>(e);
+            o[lo + e] += g1[e] * d2[u] * f[e];
+            of[e] = g1[e] * d1[u];
           }
         }
         for (std::int64_t j = 0; j < q; ++j) {
@@ -128,16 +151,44 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
           T* of = o + (1 + a) * m + lo;
           T* os = o + (1 + k + j) * m + lo;
           for (std::int64_t e = 0; e < n; ++e) {
-            const auto d = derivatives<T>(activation, v[lo + e], cosine[static_cast<std::size_t>(e)]);
-            o[lo + e] += g2[e] * (d.d3 * f[e] * f[e] + d.d2 * s[e]);
-            of[e] += 2 * g2[e] * d.d2 * f[e];
-            os[e] = g2[e] * d.d1;
+            const auto u = static_cast<std::size_t>(e);
+            o[lo + e] += g2[e] * (d3[u] * f[e] * f[e] + d2[u] * s[e]);
+            of[e] += 2 * g2[e] * d2[u] * f[e];
+            os[e] = g2[e] * d1[u];
           }
         }
       });
     });
     return std::vector<Tensor>{grad};
   }, "activation_jet");
+}
+
+// out = packed with b added to stream 0's rows, [S, N, w] + [w]. Its backward passes the gradient
+// through and sums stream 0's rows for b: no broadcast over the derivative streams, which carry
+// no bias, forward or backward.
+Tensor add_bias_to_value_stream(const Tensor& packed, const Tensor& bias) {
+  const std::int64_t w = packed.size(-1), rows = packed.size(1);
+  ANNEAL_CHECK(bias.numel() == w && bias.dtype() == packed.dtype(), "jet: bias of {} for width {}",
+               to_string(bias.shape()), w);
+  Tensor out = packed.detach().clone();
+  dispatch(packed.dtype(), [&]<class T>() {
+    T* o = out.data<T>();
+    const T* b = bias.data<T>();
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 256), [&](const auto& r) {
+      for (std::int64_t i = r.begin(); i < r.end(); ++i)
+        for (std::int64_t j = 0; j < w; ++j) o[i * w + j] += b[j];
+    });
+  });
+  return record(out, {packed, bias}, [rows, w, shape = bias.shape()](const Tensor& g) {
+    Tensor gb = Tensor::zeros(shape, g.dtype());
+    dispatch(g.dtype(), [&]<class T>() {
+      const T* gp = g.data<T>();
+      T* o = gb.data<T>();
+      for (std::int64_t i = 0; i < rows; ++i)  // in order: the same sum for any thread count
+        for (std::int64_t j = 0; j < w; ++j) o[j] += gp[i * w + j];
+    });
+    return std::vector<Tensor>{g, gb};
+  }, "jet_bias");
 }
 
 }  // namespace
@@ -178,12 +229,7 @@ Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims, const std::
 Jet linear_jet(const Jet& in, const Tensor& weight, const Tensor& bias) {
   // Every stream is multiplied by W in one GEMM; the bias enters the value stream only.
   Tensor out = matmul(in.packed(), weight);
-  if (bias.defined()) {
-    const std::int64_t width = weight.size(1);
-    const auto streams = in.directions() + static_cast<std::int64_t>(in.second_of().size());
-    const Tensor padded = concat({bias.reshape({1, 1, width}), Tensor::zeros({streams, 1, width}, bias.dtype())}, 0);
-    out = add(out, padded);
-  }
+  if (bias.defined()) out = add_bias_to_value_stream(out, bias);
   return Jet(out, in.directions(), in.second_of());
 }
 

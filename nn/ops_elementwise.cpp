@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "core/error.hpp"
+#include "nn/fast_tanh.hpp"
 #include "nn/ops.hpp"
 
 namespace anneal::nn {
@@ -242,7 +243,12 @@ Tensor cos(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary_vectorised(x, [](const auto& a) { return a.tanh(); });
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    parallel_range(x.numel(), [&](std::int64_t lo, std::int64_t hi) { tanh_block(px + lo, po + lo, hi - lo); });
+  });
   const Tensor t = out.detach();
   return record(out, {x}, [t](const Tensor& g) {
     return std::vector<Tensor>{mul(g, sub(Tensor::ones({}, t.dtype()), mul(t, t)))};

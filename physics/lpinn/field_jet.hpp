@@ -16,9 +16,18 @@ namespace anneal::physics::lpinn {
 struct FieldJet {
   nn::Tensor value, d_x, d_t, d_xx;  // each [N, 1]; x is x₀ for the Lagrangian branches
 };
+// A derivative is carried only where both operands carry it (an undefined tensor is "not wanted").
 FieldJet operator+(const FieldJet& a, const FieldJet& b);
 FieldJet operator*(const FieldJet& a, const FieldJet& b);  // Leibniz: (ab)'' = a''b + 2a'b' + ab''
 FieldJet operator*(double c, const FieldJet& a);
+
+// Which x-derivatives a loss needs (d/dt is always carried). A pinn for pure convection needs no
+// u_xx, and an lpinn for it no x-derivative at all: each stream left out is a pass through every
+// layer saved, forward and backward.
+struct Orders {
+  bool x = true;   // d/dx (implied by xx)
+  bool xx = true;  // d²/dx²
+};
 
 // Points (x_i, t_i) where residuals or predictions are wanted.
 struct Points {
@@ -42,14 +51,14 @@ class InputEncoding {
  public:
   explicit InputEncoding(const Problem& problem);
   std::int64_t features() const { return periodic_ ? 3 : 2; }
-  nn::Jet encode(const Points& points, nn::DType dtype) const;
+  nn::Jet encode(const Points& points, nn::DType dtype, Orders orders = {}) const;
 
  private:
   bool periodic_;
   double x_min_, length_, t_end_;
 };
 
-// The jet of a network's output (column 0) as a FieldJet: dims are {x, t}, x curved.
-FieldJet field_from_jet(const nn::Jet& jet);
+// The jet of a network's output (column 0) as a FieldJet, for a jet encoded with `orders`.
+FieldJet field_from_jet(const nn::Jet& jet, Orders orders);
 
 }  // namespace anneal::physics::lpinn

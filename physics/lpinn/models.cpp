@@ -52,8 +52,13 @@ std::shared_ptr<nn::Mlp> Model::make_network(const std::string& name, RandomStre
   return register_module(name, std::make_shared<nn::Mlp>(sizes, options_.network.activation, rng, options_.dtype));
 }
 
-FieldJet Model::network_field(const nn::Mlp& net, const Points& points) const {
-  return field_from_jet(net.forward_jet(encoding_.encode(points, options_.dtype)));
+FieldJet Model::network_field(const nn::Mlp& net, const Points& points, Orders orders) const {
+  return field_from_jet(net.forward_jet(encoding_.encode(points, options_.dtype, orders)), orders);
+}
+
+Orders Model::interior_orders() const {
+  const bool diffusive = problem_.nu > 0;
+  return {options_.method == Method::pinn || diffusive, diffusive};
 }
 
 nn::Tensor Model::speed(const nn::Tensor& u) const {
@@ -67,26 +72,27 @@ Pinn::Pinn(const Problem& problem, const ModelOptions& options, RandomStream& rn
   net_ = make_network("u", rng);
 }
 
-FieldJet Pinn::solution(const Points& points) const {
-  const FieldJet n = network_field(*net_, points);
+FieldJet Pinn::solution(const Points& points, Orders orders) const {
+  const FieldJet n = network_field(*net_, points, orders);
   if (options_.constraints == Constraints::soft) return n;
   return initial_field(problem_.u0, points, options_.dtype) +
          constraint_factor(problem_, points, true, options_.dtype) * n;
 }
 
 Losses Pinn::loss(const Batch& batch) const {
-  const FieldJet u = solution(batch.interior);
-  const nn::Tensor residual = u.d_t + speed(u.value) * u.d_x - problem_.nu * u.d_xx;
+  const FieldJet u = solution(batch.interior, interior_orders());
+  nn::Tensor residual = u.d_t + speed(u.value) * u.d_x;
+  if (problem_.nu > 0) residual = residual - problem_.nu * u.d_xx;
   Losses out;
   out.terms.emplace_back("residual", mean_square(residual));
   out.total = options_.weights.residual * out.terms.back().second;
   if (options_.constraints == Constraints::soft) {
-    const FieldJet u_initial = solution(batch.initial);
+    const FieldJet u_initial = solution(batch.initial, {false, false});
     const FieldJet u0 = initial_field(problem_.u0, batch.initial, options_.dtype);
     out.terms.emplace_back("initial", mean_square(u_initial.value - u0.value));
     out.total = out.total + options_.weights.initial * out.terms.back().second;
     if (!problem_.periodic && batch.boundary.size() > 0) {
-      out.terms.emplace_back("boundary", mean_square(solution(batch.boundary).value));
+      out.terms.emplace_back("boundary", mean_square(solution(batch.boundary, {false, false}).value));
       out.total = out.total + options_.weights.boundary * out.terms.back().second;
     }
   }
@@ -95,7 +101,7 @@ Losses Pinn::loss(const Batch& batch) const {
 
 Prediction Pinn::predict(const std::vector<double>& x, const std::vector<double>& t) const {
   nn::NoGrad no_grad;
-  return {solution(grid_points(x, t)).value.to_vector(), {}, {}, 0};
+  return {solution(grid_points(x, t), {false, false}).value.to_vector(), {}, {}, 0};
 }
 
 // ---- Lagrangian PINN
@@ -105,14 +111,14 @@ Lpinn::Lpinn(const Problem& problem, const ModelOptions& options, RandomStream& 
   state_ = make_network("state", rng);
 }
 
-FieldJet Lpinn::position(const Points& labels) const {
-  FieldJet d = network_field(*displacement_, labels);
+FieldJet Lpinn::position(const Points& labels, Orders orders) const {
+  FieldJet d = network_field(*displacement_, labels, orders);
   if (options_.constraints == Constraints::hard) d = constraint_factor(problem_, labels, true, options_.dtype) * d;
   return coordinate_field(labels, options_.dtype) + speed_scale_ * d;
 }
 
-FieldJet Lpinn::state(const Points& labels) const {
-  const FieldJet n = network_field(*state_, labels);
+FieldJet Lpinn::state(const Points& labels, Orders orders) const {
+  const FieldJet n = network_field(*state_, labels, orders);
   if (options_.constraints == Constraints::soft) return n;
   return initial_field(problem_.u0, labels, options_.dtype) +
          constraint_factor(problem_, labels, true, options_.dtype) * n;
@@ -125,8 +131,8 @@ nn::Tensor Lpinn::diffusion_term(const FieldJet& x, const FieldJet& u) const {
 }
 
 Losses Lpinn::loss(const Batch& batch) const {
-  const FieldJet x = position(batch.interior);
-  const FieldJet u = state(batch.interior);
+  const FieldJet x = position(batch.interior, interior_orders());
+  const FieldJet u = state(batch.interior, interior_orders());
   const double c = speed_scale_;
   Losses out;
   out.terms.emplace_back("characteristic", mean_square((x.d_t - speed(u.value)) * (1.0 / c)));
@@ -136,8 +142,8 @@ Losses Lpinn::loss(const Batch& batch) const {
   out.terms.emplace_back("residual", mean_square(state_residual));
   out.total = out.total + options_.weights.residual * out.terms.back().second;
   if (options_.constraints == Constraints::soft) {
-    const FieldJet x_initial = position(batch.initial);
-    const FieldJet u_initial = state(batch.initial);
+    const FieldJet x_initial = position(batch.initial, {false, false});
+    const FieldJet u_initial = state(batch.initial, {false, false});
     const FieldJet u0 = initial_field(problem_.u0, batch.initial, options_.dtype);
     const FieldJet labels = coordinate_field(batch.initial, options_.dtype);
     out.terms.emplace_back("initial", mean_square(u_initial.value - u0.value) +
@@ -145,9 +151,9 @@ Losses Lpinn::loss(const Batch& batch) const {
     out.total = out.total + options_.weights.initial * out.terms.back().second;
     if (!problem_.periodic && batch.boundary.size() > 0) {
       // Characteristics from the walls stay there (u = 0 moves nothing), and u = 0 on them.
-      const FieldJet x_wall = position(batch.boundary);
+      const FieldJet x_wall = position(batch.boundary, {false, false});
       const FieldJet walls = coordinate_field(batch.boundary, options_.dtype);
-      out.terms.emplace_back("boundary", mean_square(state(batch.boundary).value) +
+      out.terms.emplace_back("boundary", mean_square(state(batch.boundary, {false, false}).value) +
                                              mean_square((x_wall.value - walls.value) * (1.0 / c)));
       out.total = out.total + options_.weights.boundary * out.terms.back().second;
     }
@@ -166,7 +172,7 @@ Prediction Lpinn::predict(const std::vector<double>& x, const std::vector<double
   const std::size_t curves = 32;
   for (std::size_t j = 0; j < curves; ++j)
     out.labels.push_back(a + length * (static_cast<double>(j) + (periodic ? 0.0 : 0.5)) / static_cast<double>(curves));
-  out.characteristics = position(grid_points(out.labels, t)).value.to_vector();
+  out.characteristics = position(grid_points(out.labels, t), {false, false}).value.to_vector();
 
   // X(·, t) on a fine label grid brackets every target; periodic domains append the label a + L,
   // whose characteristic is X(a, t) + L.
@@ -174,7 +180,7 @@ Prediction Lpinn::predict(const std::vector<double>& x, const std::vector<double
   std::vector<double> s(fine);
   for (std::size_t m = 0; m < fine; ++m)
     s[m] = a + length * static_cast<double>(m) / static_cast<double>(periodic ? fine : fine - 1);
-  const std::vector<double> xs = position(grid_points(s, t)).value.to_vector();
+  const std::vector<double> xs = position(grid_points(s, t), {false, false}).value.to_vector();
 
   Points labels;  // the initial guess of x₀ for every grid point, t slow
   std::vector<double> target, lo, hi;
@@ -205,14 +211,14 @@ Prediction Lpinn::predict(const std::vector<double>& x, const std::vector<double
   }
   // Newton on X(x₀, t) = y, kept inside its bracket.
   for (int iteration = 0; iteration < 4; ++iteration) {
-    const FieldJet xj = position(labels);
+    const FieldJet xj = position(labels, {true, false});
     const std::vector<double> value = xj.value.to_vector(), slope = xj.d_x.to_vector();
     for (std::size_t k = 0; k < labels.size(); ++k) {
       if (slope[k] <= 0) continue;
       labels.x[k] = std::clamp(labels.x[k] - (value[k] - target[k]) / slope[k], lo[k], hi[k]);
     }
   }
-  out.u = state(labels).value.to_vector();
+  out.u = state(labels, {false, false}).value.to_vector();
   return out;
 }
 

@@ -91,7 +91,8 @@ class Model : public nn::Module {
 
  protected:
   std::shared_ptr<nn::Mlp> make_network(const std::string& name, RandomStream& rng);
-  FieldJet network_field(const nn::Mlp& net, const Points& points) const;
+  FieldJet network_field(const nn::Mlp& net, const Points& points, Orders orders) const;
+  Orders interior_orders() const;  // what the residual needs: u_xx only where ν > 0
   nn::Tensor speed(const nn::Tensor& u) const;  // f(u)
 
   Problem problem_;
@@ -103,7 +104,7 @@ class Model : public nn::Module {
 class Pinn : public Model {
  public:
   Pinn(const Problem& problem, const ModelOptions& options, RandomStream& rng);
-  FieldJet solution(const Points& points) const;
+  FieldJet solution(const Points& points, Orders orders = {}) const;
   Losses loss(const Batch& batch) const override;
   Prediction predict(const std::vector<double>& x, const std::vector<double>& t) const override;
 
@@ -114,8 +115,8 @@ class Pinn : public Model {
 class Lpinn : public Model {
  public:
   Lpinn(const Problem& problem, const ModelOptions& options, RandomStream& rng);
-  FieldJet position(const Points& labels) const;  // X(x₀, t)
-  FieldJet state(const Points& labels) const;     // u(x₀, t)
+  FieldJet position(const Points& labels, Orders orders = {}) const;  // X(x₀, t)
+  FieldJet state(const Points& labels, Orders orders = {}) const;     // u(x₀, t)
   // u_xx in the physical coordinate (or the released form's u_{x₀x₀}).
   nn::Tensor diffusion_term(const FieldJet& position, const FieldJet& state) const;
   Losses loss(const Batch& batch) const override;
