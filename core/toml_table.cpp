@@ -1,6 +1,8 @@
 #include "core/toml_table.hpp"
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -13,6 +15,14 @@ toml::table parse_toml(std::string_view text, const std::string& source) {
     ANNEAL_THROW("{}: malformed TOML at line {}, column {}: {}", source, e.source().begin.line, e.source().begin.column,
                  e.description());
   }
+}
+
+std::string read_config_text(const std::filesystem::path& path, const char* what) {
+  std::ifstream in(path);
+  ANNEAL_CHECK(in.good(), "{} '{}' cannot be read (does it exist?)", what, path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 TableReader::TableReader(const toml::table* table, std::string where, std::string source, std::string known)

@@ -3,6 +3,7 @@
 // a misspelt key is an error naming the file and the key rather than a silently ignored setting.
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@ namespace anneal {
 
 // Parses TOML text; a syntax error names `source` with line and column.
 toml::table parse_toml(std::string_view text, const std::string& source);
+// The whole text of a configuration file; `what` names it in the error ("scene file").
+std::string read_config_text(const std::filesystem::path& path, const char* what);
 
 class TableReader {
  public:

@@ -245,11 +245,7 @@ Scene parse_scene(std::string_view toml_text, std::string_view source_view, cons
 }
 
 Scene read_scene(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  ANNEAL_CHECK(in.good(), "scene file '{}' cannot be read (does it exist?)", path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_scene(text.str(), path.string(), path.parent_path());
+  return parse_scene(read_config_text(path, "scene file"), path.string(), path.parent_path());
 }
 
 namespace {

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -192,11 +190,7 @@ RunConfig parse_run_config(std::string_view toml_text, const std::string& source
 }
 
 RunConfig read_run_config(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  ANNEAL_CHECK(in.good(), "cannot read the run configuration '{}'", file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_run_config(text.str(), file.string(), file.parent_path());
+  return parse_run_config(read_config_text(file, "run file"), file.string(), file.parent_path());
 }
 
 nlohmann::json run_config_to_json(const RunConfig& c) {
