@@ -30,7 +30,7 @@ struct DemoOptions {
   std::string output_dir = "anneal-demo";
   std::size_t size = 64;
   long flow_cells = 32;
-  long lpinn_steps = 1000;
+  long lpinn_steps = 2000;
   bool no_png = false;
 };
 

@@ -192,14 +192,21 @@ Prediction Lpinn::predict(const std::vector<double>& x, const std::vector<double
       row.push_back(row.front() + length);
       sr.push_back(a + length);
     }
-    if (!std::is_sorted(row.begin(), row.end())) ++out.crossed_rows;
+    const bool monotone = std::is_sorted(row.begin(), row.end());
+    if (!monotone) ++out.crossed_rows;
     for (std::size_t j = 0; j < nx; ++j) {
       double y = x[j];
       if (periodic) y = row.front() + std::fmod(std::fmod(y - row.front(), length) + length, length);
       y = std::clamp(y, row.front(), row.back());
-      // First bracket [row[m], row[m+1]] holding y (the only one while X is monotone).
+      // The bracket [row[m], row[m+1]] holding y: unique while X is monotone, else the first one.
       std::size_t m = 0;
-      while (m + 2 < row.size() && !(row[m] <= y && y <= row[m + 1])) ++m;
+      if (monotone) {
+        const auto above = std::upper_bound(row.begin(), row.end(), y);
+        m = std::min<std::size_t>(static_cast<std::size_t>(std::max<std::ptrdiff_t>(above - row.begin() - 1, 0)),
+                                  row.size() - 2);
+      } else {
+        while (m + 2 < row.size() && !(row[m] <= y && y <= row[m + 1])) ++m;
+      }
       const double span = row[m + 1] - row[m];
       const double w = span > 0 ? (y - row[m]) / span : 0.0;
       labels.x.push_back(sr[m] + w * (sr[m + 1] - sr[m]));
