@@ -35,4 +35,9 @@ inline std::vector<std::string> names_in(const std::filesystem::path& dir) {
   return names;
 }
 
+// What `anneal demo --no-png` writes, sorted.
+inline const std::vector<std::string> kDemoFiles{
+    "jet_3d.h5",          "jet_3d.toml",          "jet_3d.xmf",      "lpinn_convection.h5", "lpinn_convection.toml",
+    "pinn_convection.h5", "pinn_convection.toml", "taylor_green.h5", "taylor_green.xmf"};
+
 }  // namespace anneal::test
