@@ -19,6 +19,24 @@ def _attr(f: h5py.File, name: str, default=None):
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _fold(positions, t, lo, length):
+    """One unwrapped characteristic as a polyline inside [lo, lo + length), broken (NaN) at each
+    wrap, with the boundary crossing interpolated so that no piece stops short of the edge."""
+    xs, ts = [], []
+    period = np.floor((positions - lo) / length)
+    for i in range(len(t)):
+        if i > 0 and period[i] != period[i - 1]:
+            step = 1.0 if period[i] > period[i - 1] else -1.0
+            edge = lo + length * max(period[i], period[i - 1])  # the unwrapped boundary crossed
+            w = (edge - positions[i - 1]) / (positions[i] - positions[i - 1])
+            tc = t[i - 1] + w * (t[i] - t[i - 1])
+            xs += [lo + length if step > 0 else lo, np.nan, lo if step > 0 else lo + length]
+            ts += [tc, np.nan, tc]
+        xs.append(lo + (positions[i] - lo) - length * period[i])
+        ts.append(t[i])
+    return np.array(xs), np.array(ts)
+
+
 def plot_lpinn(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120) -> str:
     path = os.fspath(path)
     try:
@@ -52,15 +70,15 @@ def plot_lpinn(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120
 
     ax = axes[1, 0]
     if curves is not None:
-        # Characteristics folded back into the domain on periodic problems, broken where they wrap.
-        lo, length = x[0], (x[-1] - x[0]) * len(x) / max(len(x) - 1, 1)
-        for j in range(curves.shape[1]):
-            folded = lo + np.mod(curves[:, j] - lo, length)
-            jumps = np.abs(np.diff(folded)) > 0.5 * length
-            folded = folded.copy()
-            folded[1:][jumps] = np.nan
-            ax.plot(folded, t, color="k", linewidth=0.7)
-        ax.set(title="characteristics X(x₀, t)", xlabel="x", ylabel="t", xlim=(x[0], x[-1]))
+        # Characteristics folded back into a periodic domain, each wrap split at the boundary.
+        # At most 12 curves: fast characteristics wrap many times and would fill the panel.
+        periodic = "(periodic)" in problem  # the problem's description says so (lpinn_run.cpp)
+        lo = x[0]
+        length = (x[-1] - x[0]) * (len(x) / max(len(x) - 1, 1) if periodic else 1.0)
+        for j in np.unique(np.linspace(0, curves.shape[1] - 1, min(12, curves.shape[1])).astype(int)):
+            xs, ts = _fold(curves[:, j], t, lo, length) if periodic else (curves[:, j], t)
+            ax.plot(xs, ts, color="k", linewidth=0.7)
+        ax.set(title="characteristics X(x₀, t)", xlabel="x", ylabel="t", xlim=(x[0], x[0] + length))
     else:
         ax.plot(x, u[-1], label=f"prediction, t = {t[-1]:g}")
         ax.plot(x, u[-1] - error[-1], "--", label="reference")
