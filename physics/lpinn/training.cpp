@@ -269,6 +269,7 @@ TrainSummary Trainer::run() {
       return value;
     };
     while (step_ < end) {
+      const std::int64_t before = step_;
       loss = lbfgs->step(closure);
       const auto& status = lbfgs->status();
       step_ += std::max<std::int64_t>(status.iterations, 1);
@@ -276,7 +277,9 @@ TrainSummary Trainer::run() {
       record(loss, lbfgs->learning_rate());
       history_.seconds.push_back(elapsed());
       progress.update(step_, fmt::format("loss {:.3e} (L-BFGS)", loss));
-      if (options_.evaluate_every > 0 && (step_ - o.adam_steps) % options_.evaluate_every < o.lbfgs_chunk) maybe_monitor(true);
+      // Once per multiple of evaluate_every that this chunk crossed (chunks may end early).
+      if (options_.evaluate_every > 0 && step_ / options_.evaluate_every > before / options_.evaluate_every)
+        maybe_monitor(true);
       if (status.converged || status.reason == nn::LbfgsStop::line_search_failed) {
         summary.stop = "L-BFGS: " + nn::to_string(status.reason);
         break;
