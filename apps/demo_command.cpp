@@ -65,11 +65,17 @@ interval = 1.0
 precision = "f32"
 )";
 
+// Every @KEY@ of a template replaced by its value.
+std::string fill_template(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [key, value] : values)
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) text.replace(at, key.size(), value);
+  return text;
+}
+
 void run_jet(const DemoOptions& options, const CommandScope& scope) {
   namespace flow = physics::flow;
-  std::string text = kDemoJet;
-  for (const auto& [key, value] : {std::pair{std::string("@2N@"), 2 * options.flow_cells}, std::pair{std::string("@N@"), options.flow_cells}})
-    for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) text.replace(at, key.size(), std::to_string(value));
+  const std::string text = fill_template(kDemoJet, {{"@2N@", std::to_string(2 * options.flow_cells)},
+                                                     {"@N@", std::to_string(options.flow_cells)}});
   const std::filesystem::path dir(options.output_dir);
   io::write_text_atomically(dir / "jet_3d.toml", text);
   const flow::Scene scene = flow::parse_scene(text, (dir / "jet_3d.toml").string());
@@ -125,12 +131,10 @@ void run_lpinn(const DemoOptions& options) {
   const std::filesystem::path dir(options.output_dir);
   for (const std::string method : {"pinn", "lpinn"}) {
     const std::string name = method + "_convection";
-    std::string text = kDemoConvection;
     const long adam = options.lpinn_steps / 2;
-    for (const auto& [key, value] : {std::pair{std::string("@NAME@"), name}, std::pair{std::string("@METHOD@"), method},
-                                     std::pair{std::string("@ADAM@"), std::to_string(adam)},
-                                     std::pair{std::string("@LBFGS@"), std::to_string(options.lpinn_steps - adam)}})
-      for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) text.replace(at, key.size(), value);
+    const std::string text =
+        fill_template(kDemoConvection, {{"@NAME@", name}, {"@METHOD@", method}, {"@ADAM@", std::to_string(adam)},
+                                        {"@LBFGS@", std::to_string(options.lpinn_steps - adam)}});
     io::write_text_atomically(dir / (name + ".toml"), text);
     const lp::RunConfig config = lp::parse_run_config(text, (dir / (name + ".toml")).string(), dir);
     lp::RunOptions run;

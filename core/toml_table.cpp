@@ -50,13 +50,6 @@ long TableReader::integer(const char* key, long fallback) {
   return static_cast<long>(*v);
 }
 
-bool TableReader::boolean(const char* key, bool fallback) {
-  const toml::node* node = take(key);
-  if (!node) return fallback;
-  ANNEAL_CHECK(node->is_boolean(), "{}: {}{} must be true or false", source_, prefix(), key);
-  return *node->value<bool>();
-}
-
 std::string TableReader::text(const char* key, const std::string& fallback) {
   const toml::node* node = take(key);
   if (!node) return fallback;

@@ -25,7 +25,6 @@ class TableReader {
   bool has(const char* key) const { return table_ && table_->contains(key); }
   double number(const char* key, double fallback);
   long integer(const char* key, long fallback);
-  bool boolean(const char* key, bool fallback);
   std::string text(const char* key, const std::string& fallback);
   std::vector<double> numbers(const char* key, std::size_t min_count, std::size_t max_count);
   const toml::node* node(const char* key) { return take(key); }  // marks the key as read

@@ -61,9 +61,12 @@ Orders Model::interior_orders() const {
   return {options_.method == Method::pinn || diffusive, diffusive};
 }
 
-nn::Tensor Model::speed(const nn::Tensor& u) const {
-  if (problem_.equation == Equation::burgers) return u;
-  return nn::Tensor::full(u.shape(), problem_.beta, u.dtype());
+nn::Tensor Model::speed_times(const nn::Tensor& u, const nn::Tensor& w) const {
+  return problem_.equation == Equation::burgers ? u * w : problem_.beta * w;
+}
+
+nn::Tensor Model::minus_speed(const nn::Tensor& w, const nn::Tensor& u) const {
+  return problem_.equation == Equation::burgers ? w - u : w + (-problem_.beta);
 }
 
 // ---- Eulerian PINN
@@ -81,7 +84,7 @@ FieldJet Pinn::solution(const Points& points, Orders orders) const {
 
 Losses Pinn::loss(const Batch& batch) const {
   const FieldJet u = solution(batch.interior, interior_orders());
-  nn::Tensor residual = u.d_t + speed(u.value) * u.d_x;
+  nn::Tensor residual = u.d_t + speed_times(u.value, u.d_x);
   if (problem_.nu > 0) residual = residual - problem_.nu * u.d_xx;
   Losses out;
   out.terms.emplace_back("residual", mean_square(residual));
@@ -135,7 +138,7 @@ Losses Lpinn::loss(const Batch& batch) const {
   const FieldJet u = state(batch.interior, interior_orders());
   const double c = speed_scale_;
   Losses out;
-  out.terms.emplace_back("characteristic", mean_square((x.d_t - speed(u.value)) * (1.0 / c)));
+  out.terms.emplace_back("characteristic", mean_square(minus_speed(x.d_t, u.value) * (1.0 / c)));
   out.total = options_.weights.characteristic * out.terms.back().second;
   nn::Tensor state_residual = u.d_t;
   if (problem_.nu > 0) state_residual = state_residual - problem_.nu * diffusion_term(x, u);

@@ -93,7 +93,9 @@ class Model : public nn::Module {
   std::shared_ptr<nn::Mlp> make_network(const std::string& name, RandomStream& rng);
   FieldJet network_field(const nn::Mlp& net, const Points& points, Orders orders) const;
   Orders interior_orders() const;  // what the residual needs: u_xx only where ν > 0
-  nn::Tensor speed(const nn::Tensor& u) const;  // f(u)
+  // f(u)·w and w − f(u), with f = β a scalar (no tensor of β is built) or f = u.
+  nn::Tensor speed_times(const nn::Tensor& u, const nn::Tensor& w) const;
+  nn::Tensor minus_speed(const nn::Tensor& w, const nn::Tensor& u) const;
 
   Problem problem_;
   ModelOptions options_;

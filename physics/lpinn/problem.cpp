@@ -98,47 +98,21 @@ double InitialCondition::fourier(double x, int derivative) const {
   return sum;
 }
 
-double InitialCondition::value(double x) const {
+double InitialCondition::evaluate(double x, int order) const {
   switch (kind_) {
     case Kind::sine: {
+      // dⁿ/dxⁿ sin(kx) = kⁿ sin(kx + nπ/2)
       const double k = 2 * std::numbers::pi * wavenumber_ / (x_max_ - x_min_);
-      return offset_ + amplitude_ * std::sin(k * x);
+      return (order == 0 ? offset_ : 0.0) +
+             amplitude_ * std::pow(k, order) * std::sin(k * x + order * std::numbers::pi / 2);
     }
     case Kind::gaussian: {
-      const double d = (wrap(x) - center_) / width_;
-      return std::exp(-0.5 * d * d);
+      // g = e^{−d²/2}, d = (x − c)/w: g' = −d g / w, g'' = (d² − 1) g / w² (Hermite polynomials)
+      const double d = (wrap(x) - center_) / width_, g = std::exp(-0.5 * d * d);
+      const double hermite[] = {1.0, -d, d * d - 1};
+      return hermite[order] * g / std::pow(width_, order);
     }
-    case Kind::samples: return fourier(x, 0);
-  }
-  return 0;
-}
-
-double InitialCondition::derivative(double x) const {
-  switch (kind_) {
-    case Kind::sine: {
-      const double k = 2 * std::numbers::pi * wavenumber_ / (x_max_ - x_min_);
-      return amplitude_ * k * std::cos(k * x);
-    }
-    case Kind::gaussian: {
-      const double d = (wrap(x) - center_) / width_;
-      return -d / width_ * std::exp(-0.5 * d * d);
-    }
-    case Kind::samples: return fourier(x, 1);
-  }
-  return 0;
-}
-
-double InitialCondition::second_derivative(double x) const {
-  switch (kind_) {
-    case Kind::sine: {
-      const double k = 2 * std::numbers::pi * wavenumber_ / (x_max_ - x_min_);
-      return -amplitude_ * k * k * std::sin(k * x);
-    }
-    case Kind::gaussian: {
-      const double d = (wrap(x) - center_) / width_;
-      return (d * d - 1) / (width_ * width_) * std::exp(-0.5 * d * d);
-    }
-    case Kind::samples: return fourier(x, 2);
+    case Kind::samples: return fourier(x, order);
   }
   return 0;
 }

@@ -24,9 +24,9 @@ class InitialCondition {
   // A periodic sample u0(x_min + i L / n), i < n, interpolated by its trigonometric polynomial.
   static InitialCondition samples(std::vector<double> values, double x_min, double x_max);
 
-  double value(double x) const;
-  double derivative(double x) const;
-  double second_derivative(double x) const;
+  double value(double x) const { return evaluate(x, 0); }
+  double derivative(double x) const { return evaluate(x, 1); }
+  double second_derivative(double x) const { return evaluate(x, 2); }
   // ∫_{x_min}^{x} u0(s) ds of the periodic extension, for any real x.
   double antiderivative(double x) const;
   double max_abs() const;  // max |u0| (from a dense sample for the sampled form)
@@ -39,6 +39,7 @@ class InitialCondition {
   enum class Kind { sine, gaussian, samples };
   InitialCondition(Kind kind, double x_min, double x_max) : kind_(kind), x_min_(x_min), x_max_(x_max) {}
   double wrap(double x) const;  // into [x_min, x_max)
+  double evaluate(double x, int order) const;  // the order-th derivative, order 0, 1 or 2
   // Trigonometric polynomial: mean + Σ_k (a_k cos(kωx') + b_k sin(kωx')), x' = x − x_min.
   double fourier(double x, int derivative) const;
 

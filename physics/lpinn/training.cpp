@@ -111,6 +111,7 @@ void Trainer::restore(const std::filesystem::path& checkpoint) {
   const auto file = io::H5File::open_read(checkpoint);
   ANNEAL_CHECK(file.exists("/step"), "'{}' is not a training checkpoint (no /step)", checkpoint.string());
   restored_from_ = checkpoint;
+  step_ = file.read<std::int64_t>("/step").data.front();  // which phase, hence which optimizer, to restore
   history_ = read_history(file, "/history");
   seconds_before_ = history_.seconds.empty() ? 0.0 : history_.seconds.back();
 }
@@ -177,11 +178,6 @@ void Trainer::save(const nn::Optimizer& optimizer) {
 TrainSummary Trainer::run() {
   const auto& o = options_.optimizer;
   const std::int64_t total = total_steps();
-  // Which phase a restored checkpoint stopped in decides the optimizer to restore into.
-  if (!restored_from_.empty()) {
-    const auto file = io::H5File::open_read(restored_from_);
-    step_ = file.read<std::int64_t>("/step").data.front();
-  }
   std::unique_ptr<nn::Adam> adam;
   std::unique_ptr<nn::Lbfgs> lbfgs;
   auto make_lbfgs = [&] {

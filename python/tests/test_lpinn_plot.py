@@ -32,6 +32,23 @@ def run(*args):
 
 
 class LpinnPlotTest(unittest.TestCase):
+    def test_fold_splits_each_wrap_on_the_boundary(self):
+        """X = x0 + 3t on [0, 2π): the wraps fall at t = (2πk − x0)/3, and every piece stays inside."""
+        from anneal_post.lpinn_plot import _fold
+        t = np.linspace(0, 4, 401)
+        x0 = 1.0
+        xs, ts = _fold(x0 + 3 * t, t, 0.0, 2 * np.pi)
+        inside = ~np.isnan(xs)
+        self.assertTrue(np.all((xs[inside] >= 0) & (xs[inside] <= 2 * np.pi)))
+        breaks = np.flatnonzero(np.isnan(xs))
+        expected = [(2 * np.pi * k - x0) / 3 for k in (1, 2)]
+        self.assertEqual(len(breaks), len(expected))
+        for b, tc in zip(breaks, expected):
+            self.assertAlmostEqual(xs[b - 1], 2 * np.pi)  # leaves at the right edge ...
+            self.assertAlmostEqual(xs[b + 1], 0.0)        # ... comes back at the left one
+            self.assertAlmostEqual(ts[b - 1], tc, places=12)
+            self.assertAlmostEqual(ts[b + 1], tc, places=12)
+
     def test_draws_both_methods(self):
         with tempfile.TemporaryDirectory() as tmp:
             for characteristics in (True, False):
