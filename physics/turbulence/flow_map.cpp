@@ -1,0 +1,182 @@
+#include "physics/turbulence/flow_map.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/combinable.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+
+#include "core/error.hpp"
+#include "physics/turbulence/gridded_velocity.hpp"
+
+namespace anneal::physics::turbulence {
+namespace {
+
+using solvers::ode::State;
+
+// adj(F) = det(F) F⁻¹, row-major.
+template <int D>
+Mat<D> adjugate(const double* F) {
+  if constexpr (D == 2) {
+    return {F[3], -F[1], -F[2], F[0]};
+  } else {
+    return {F[4] * F[8] - F[5] * F[7], F[2] * F[7] - F[1] * F[8], F[1] * F[5] - F[2] * F[4],
+            F[5] * F[6] - F[3] * F[8], F[0] * F[8] - F[2] * F[6], F[2] * F[3] - F[0] * F[5],
+            F[3] * F[7] - F[4] * F[6], F[1] * F[6] - F[0] * F[7], F[0] * F[4] - F[1] * F[3]};
+  }
+}
+
+template <int D, Carry C>
+constexpr std::size_t state_size() {
+  if constexpr (C == Carry::position) return D;
+  else if constexpr (C == Carry::gradient) return D + D * D;
+  else return D + D * D + D + (D == 2 ? 1 : 0);
+}
+
+// The right-hand side of one particle's ODE: dx/dt = v, and what it carries.
+template <int D, Carry C, class Field>
+struct ParticleRhs {
+  const Field& field;
+  std::uint8_t operator()(double t, const State<state_size<D, C>()>& y, State<state_size<D, C>()>& dy) const {
+    Vec<D> x, v;
+    for (int i = 0; i < D; ++i) x[i] = y[i];
+    if constexpr (C == Carry::position) {
+      if (const auto s = field.velocity(x, t, v)) return s;
+      for (int i = 0; i < D; ++i) dy[i] = v[i];
+      return particle_ok;
+    } else {
+      Mat<D> g;
+      if (const auto s = field.gradient(x, t, v, g)) return s;
+      for (int i = 0; i < D; ++i) dy[i] = v[i];
+      const double* F = y.data() + D;
+      for (int i = 0; i < D; ++i)
+        for (int j = 0; j < D; ++j) {
+          double sum = 0;
+          for (int k = 0; k < D; ++k) sum += g[i * D + k] * F[k * D + j];
+          dy[D + i * D + j] = sum;
+        }
+      if constexpr (C == Carry::barrier) {
+        Vec<D> lap;
+        if (const auto s = field.laplacian(x, t, lap)) return s;
+        const Mat<D> adj = adjugate<D>(F);
+        for (int i = 0; i < D; ++i) {
+          double sum = 0;
+          for (int k = 0; k < D; ++k) sum += adj[i * D + k] * lap[k];
+          dy[D + D * D + i] = sum;
+        }
+        if constexpr (D == 2) dy[D + D * D + D] = vorticity_2d(g);
+      }
+      return particle_ok;
+    }
+  }
+};
+
+std::uint8_t particle_status(std::uint8_t integrator_status) {
+  return integrator_status >= 254 ? std::uint8_t{particle_stalled} : integrator_status;
+}
+
+template <int D, Carry C, class Field>
+void advect_all(const Field& field, std::span<const Vec<D>> seeds, double t0, double T, const FlowMapOptions& options,
+                FlowMapResult<D>& out) {
+  constexpr std::size_t N = state_size<D, C>();
+  tbb::combinable<std::pair<long, long>> counts([] { return std::pair<long, long>{0, 0}; });
+  const ParticleRhs<D, C, Field> rhs{field};
+  const double step = options.step > 0 ? options.step : std::abs(T) / 100;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, seeds.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
+    auto& [steps, rejected] = counts.local();
+    for (std::size_t p = r.begin(); p != r.end(); ++p) {
+      State<N> y{};
+      for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(i)] = seeds[p][static_cast<std::size_t>(i)];
+      if constexpr (C != Carry::position)
+        for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(D + i * D + i)] = 1.0;
+      solvers::ode::Outcome outcome;
+      // A seed that cannot be sampled at t0 (outside the data, masked) is flagged without a step.
+      Vec<D> v0;
+      if (const auto s = field.velocity(seeds[p], t0, v0)) {
+        outcome.status = s;
+      } else if (options.integrator == Integrator::rk4) {
+        auto f = rhs;
+        outcome = solvers::ode::rk4<N>(f, t0, T, step, y);
+      } else {
+        solvers::ode::AdaptiveOptions adaptive = options.adaptive;
+        if (adaptive.initial_step == 0 && options.step > 0) adaptive.initial_step = options.step;
+        auto f = rhs;
+        outcome = solvers::ode::dormand_prince<N>(f, t0, T, adaptive, y);
+      }
+      steps += outcome.steps;
+      rejected += outcome.rejected;
+      out.status[p] = particle_status(outcome.status);
+      for (int i = 0; i < D; ++i) out.position[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)];
+      if constexpr (C != Carry::position)
+        for (int k = 0; k < D * D; ++k) out.gradient[p][static_cast<std::size_t>(k)] = y[static_cast<std::size_t>(D + k)];
+      if constexpr (C == Carry::barrier) {
+        for (int i = 0; i < D; ++i) out.barrier[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(D + D * D + i)];
+        if constexpr (D == 2) out.vorticity[p] = y[D + D * D + D];
+      }
+    }
+  });
+  counts.combine_each([&](const std::pair<long, long>& c) {
+    out.steps += c.first;
+    out.rejected += c.second;
+  });
+}
+
+template <int D, class Field>
+void advect_carry(const Field& field, std::span<const Vec<D>> seeds, double t0, double T, const FlowMapOptions& options,
+                  Carry carry, FlowMapResult<D>& out) {
+  switch (carry) {
+    case Carry::position: return advect_all<D, Carry::position>(field, seeds, t0, T, options, out);
+    case Carry::gradient: return advect_all<D, Carry::gradient>(field, seeds, t0, T, options, out);
+    case Carry::barrier: return advect_all<D, Carry::barrier>(field, seeds, t0, T, options, out);
+  }
+}
+
+}  // namespace
+
+std::string to_string(ParticleStatus status) {
+  switch (status) {
+    case particle_ok: return "ok";
+    case particle_left_domain: return "left the domain";
+    case particle_masked: return "entered masked data";
+    case particle_stalled: return "stalled (adaptive step underflow)";
+  }
+  return "unknown";
+}
+
+std::string to_string(Integrator integrator) { return integrator == Integrator::rk4 ? "rk4" : "rk45"; }
+
+template <int D>
+FlowMapResult<D> advect(const VelocityField<D>& field, std::span<const Vec<D>> seeds, double t0, double T,
+                        const FlowMapOptions& options, Carry carry) {
+  ANNEAL_CHECK(std::isfinite(t0) && std::isfinite(T), "t0 and T must be finite");
+  ANNEAL_CHECK(options.step >= 0, "the integration step must be positive");
+  const FieldExtent<D>& e = field.extent();
+  const double slack = 1e-12 * std::max({1.0, std::abs(e.t_lo), std::abs(e.t_hi)});
+  const double lo = std::min(t0, t0 + T), hi = std::max(t0, t0 + T);
+  ANNEAL_CHECK(lo >= e.t_lo - slack && hi <= e.t_hi + slack,
+               "the flow map from t0 = {} over T = {} needs the velocity on [{}, {}], but {} covers [{}, {}]", t0, T,
+               lo, hi, field.describe(), e.t_lo, e.t_hi);
+  FlowMapResult<D> out;
+  const std::size_t n = seeds.size();
+  out.position.resize(n);
+  out.status.assign(n, particle_ok);
+  if (carry != Carry::position) out.gradient.resize(n);
+  if (carry == Carry::barrier) {
+    out.barrier.resize(n);
+    if (D == 2) out.vorticity.resize(n);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  if (const auto* gridded = dynamic_cast<const GriddedVelocity<D>*>(&field))
+    advect_carry<D>(*gridded, seeds, t0, T, options, carry, out);
+  else
+    advect_carry<D>(field, seeds, t0, T, options, carry, out);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+template FlowMapResult<2> advect<2>(const VelocityField<2>&, std::span<const Vec<2>>, double, double,
+                                 const FlowMapOptions&, Carry);
+template FlowMapResult<3> advect<3>(const VelocityField<3>&, std::span<const Vec<3>>, double, double,
+                                 const FlowMapOptions&, Carry);
+
+}  // namespace anneal::physics::turbulence
