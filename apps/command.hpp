@@ -42,5 +42,6 @@ void register_inspect(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_flow(CLI::App& app);
 void register_lpinn(CLI::App& app);
+void register_turbulence(CLI::App& app);
 
 }  // namespace anneal::apps

@@ -80,6 +80,12 @@ double sum_over_ranks(double value) {
   return result;
 }
 
+void sum_over_ranks(std::span<double> values) {
+  if (size() == 1 || values.empty()) return;
+  ANNEAL_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                                 MPI_COMM_WORLD));
+}
+
 bool any_rank(bool flag) {
   if (size() == 1) return flag;
   int local = flag ? 1 : 0, global = 0;

@@ -2,6 +2,7 @@
 // The MPI environment of one anneal process. Every executable is an MPI program that runs unchanged
 // on one rank; MPI is started through PETSc so that PETSc options work in every sub-command.
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ void barrier();
 std::string broadcast(std::string value, int root = 0);
 double max_over_ranks(double value);
 double sum_over_ranks(double value);
+// Element-wise sum in place: also an all-gather, when each rank fills its own part and zeros elsewhere.
+void sum_over_ranks(std::span<double> values);
 bool any_rank(bool flag);
 
 // RAII: PetscInitialize/PetscFinalize. `petsc_args` are the PETSc options (what followed `--` on

@@ -82,14 +82,16 @@ FlowFileInfo inspect_flow_file(const std::filesystem::path& path) {
   info.has_scalar = file.exists("/fields/scalar");
   if (info.has_scalar)
     io::require_dataset(file, "/fields/scalar", {io::DType::f64, io::DType::f32}, with_time(nt, node_shape(info.grid)));
-  info.has_mask = file.exists("/fields/mask");
+  // anneal flow marks solid cells in /fields/solid: no fluid velocity there, so the same as a mask.
+  info.mask_dataset = file.exists("/fields/mask") ? "/fields/mask" : file.exists("/fields/solid") ? "/fields/solid" : "";
+  info.has_mask = !info.mask_dataset.empty();
   if (info.has_mask) {
-    const io::DatasetInfo m = file.dataset_info("/fields/mask");
+    const io::DatasetInfo m = file.dataset_info(info.mask_dataset);
     info.mask_static = m.shape == node_shape(info.grid);
     if (!info.mask_static)
-      io::require_dataset(file, "/fields/mask", {io::DType::u8}, with_time(nt, node_shape(info.grid)));
+      io::require_dataset(file, info.mask_dataset, {io::DType::u8}, with_time(nt, node_shape(info.grid)));
     else
-      io::require_dataset(file, "/fields/mask", {io::DType::u8}, node_shape(info.grid));
+      io::require_dataset(file, info.mask_dataset, {io::DType::u8}, node_shape(info.grid));
   }
   if (file.has_attribute("/", "viscosity")) {
     const io::AttrValue v = file.attribute("/", "viscosity");
@@ -139,15 +141,15 @@ FlowData read_flow_data(const FlowFileInfo& info, double t_lo, double t_hi, bool
   data.velocity = file.read_block<double>("/fields/velocity", offset, count).data;
   if (info.has_mask) {
     if (info.mask_static) {
-      data.mask = file.read<std::uint8_t>("/fields/mask").data;
+      data.mask = file.read<std::uint8_t>(info.mask_dataset).data;
     } else {
       io::Shape moff(offset.begin(), offset.end() - 1), mcount(count.begin(), count.end() - 1);
-      data.mask = file.read_block<std::uint8_t>("/fields/mask", moff, mcount).data;
+      data.mask = file.read_block<std::uint8_t>(info.mask_dataset, moff, mcount).data;
     }
     data.mask_static = info.mask_static;
     ANNEAL_CHECK(std::any_of(data.mask.begin(), data.mask.end(), [](std::uint8_t m) { return m == 0; }),
-                 "'{}': /fields/mask marks every node invalid in the frames t ∈ [{}, {}]; there is no data to analyse",
-                 info.path.string(), data.times.front(), data.times.back());
+                 "'{}': {} marks every node invalid in the frames t ∈ [{}, {}]; there is no data to analyse",
+                 info.path.string(), info.mask_dataset, data.times.front(), data.times.back());
   }
   if (with_scalar) {
     ANNEAL_CHECK(info.has_scalar, "'{}': no /fields/scalar, which interface detection needs", info.path.string());

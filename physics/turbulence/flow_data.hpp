@@ -5,7 +5,8 @@
 //   /grid/t [nt]                                         strictly increasing
 //   /fields/velocity [nt][ny][nx][2] or [nt][nz][ny][nx][3]
 //   optional /fields/scalar [nt][(nz)][ny][nx]
-//   optional /fields/mask (uint8, nonzero = invalid data) [nt][(nz)][ny][nx] or [(nz)][ny][nx]
+//   optional /fields/mask (uint8, nonzero = invalid data) [nt][(nz)][ny][nx] or [(nz)][ny][nx];
+//     without it, anneal flow's /fields/solid serves as the mask
 //   optional attribute `periodic` (0/1) on a /grid axis: nodes evenly spaced, period n·Δx
 //   optional root attribute `viscosity` (needed for barrier fields)
 // The layout is checked when the file is opened; data are read only for the time window a run uses.
@@ -28,6 +29,7 @@ struct FlowFileInfo {
   std::vector<double> times;
   bool has_scalar = false;
   bool has_mask = false;
+  std::string mask_dataset;  // /fields/mask, or /fields/solid (anneal flow's solid cells)
   bool mask_static = false;  // the mask has no time axis
   std::optional<double> viscosity;
   int dimensions() const { return grid.is_3d() ? 3 : 2; }

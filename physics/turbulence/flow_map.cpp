@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <chrono>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "physics/turbulence/gridded_velocity.hpp"
@@ -75,28 +76,122 @@ std::uint8_t particle_status(std::uint8_t integrator_status) {
   return integrator_status >= 254 ? std::uint8_t{particle_stalled} : integrator_status;
 }
 
+template <int D, Carry C, std::size_t N>
+void store(std::size_t p, const State<N>& y, std::uint8_t status, FlowMapResult<D>& out) {
+  out.status[p] = particle_status(status);
+  for (int i = 0; i < D; ++i) out.position[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)];
+  if constexpr (C != Carry::position)
+    for (int k = 0; k < D * D; ++k) out.gradient[p][static_cast<std::size_t>(k)] = y[static_cast<std::size_t>(D + k)];
+  if constexpr (C == Carry::barrier) {
+    for (int i = 0; i < D; ++i) out.barrier[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(D + D * D + i)];
+    if constexpr (D == 2) out.vorticity[p] = y[D + D * D + D];
+  }
+}
+
+template <int D, Carry C>
+State<state_size<D, C>()> initial_state(const Vec<D>& seed) {
+  State<state_size<D, C>()> y{};
+  for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(i)] = seed[static_cast<std::size_t>(i)];
+  if constexpr (C != Carry::position)
+    for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(D + i * D + i)] = 1.0;
+  return y;
+}
+
+// One classical RK4 step through gridded data, linear in space and time, with the stage times'
+// frames already found.
+template <int D>
+[[gnu::always_inline]] inline std::uint8_t linear_rk4_step(const GriddedVelocity<D>& field,
+                                                           const typename GriddedVelocity<D>::TimeSlice& at_t,
+                                                           const typename GriddedVelocity<D>::TimeSlice& at_half,
+                                                           const typename GriddedVelocity<D>::TimeSlice& at_end, double h,
+                                                           State<D>& y) {
+  Vec<D> k1, k2, k3, k4, x;
+  if (const auto s = field.sample_linear(at_t, y, k1)) return s;
+  for (int i = 0; i < D; ++i) x[i] = y[i] + 0.5 * h * k1[i];
+  if (const auto s = field.sample_linear(at_half, x, k2)) return s;
+  for (int i = 0; i < D; ++i) x[i] = y[i] + 0.5 * h * k2[i];
+  if (const auto s = field.sample_linear(at_half, x, k3)) return s;
+  for (int i = 0; i < D; ++i) x[i] = y[i] + h * k3[i];
+  if (const auto s = field.sample_linear(at_end, x, k4)) return s;
+  for (int i = 0; i < D; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
+  return particle_ok;
+}
+
+// Fixed-step RK4 moves a block of particles in lockstep, one step for all before the next, so the
+// frames the block samples stay in cache (particle by particle, each one streams through every frame
+// of the data).
 template <int D, Carry C, class Field>
-void advect_all(const Field& field, std::span<const Vec<D>> seeds, double t0, double T, const FlowMapOptions& options,
+void advect_rk4(const Field& field, std::span<const Vec<D>> seeds, double t0, double T, double max_step,
                 FlowMapResult<D>& out) {
+  constexpr std::size_t N = state_size<D, C>();
+  const long n = std::max(1L, static_cast<long>(std::ceil(std::abs(T) / max_step - 1e-12)));
+  const double h = T / static_cast<double>(n);
+  tbb::combinable<long> counts([] { return 0L; });
+  const ParticleRhs<D, C, Field> rhs{field};
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, seeds.size(), 256), [&](const tbb::blocked_range<std::size_t>& r) {
+    std::vector<State<N>> y(r.size());
+    std::vector<std::uint8_t> status(r.size(), particle_ok);
+    std::vector<std::size_t> active;
+    active.reserve(r.size());
+    for (std::size_t p = r.begin(); p != r.end(); ++p) {
+      y[p - r.begin()] = initial_state<D, C>(seeds[p]);
+      Vec<D> v0;
+      // A seed that cannot be sampled at t0 (outside the data, masked) is flagged without a step.
+      status[p - r.begin()] = field.velocity(seeds[p], t0, v0);
+      if (status[p - r.begin()] == particle_ok) active.push_back(p - r.begin());
+    }
+    long steps = 0;
+    auto f = rhs;
+    for (long k = 0; k < n && !active.empty(); ++k) {
+      const double t = t0 + h * static_cast<double>(k);
+      std::size_t kept = 0;
+      if constexpr (std::is_same_v<Field, GriddedVelocity<D>> && C == Carry::position) {
+        if (field.linear_in_space_and_time()) {
+          // Plain advection through gridded data: the frames of the three stage times are found once
+          // for the whole block.
+          const auto at_t = field.time_slice(t), at_half = field.time_slice(t + 0.5 * h), at_end = field.time_slice(t + h);
+          for (const std::size_t q : active) {
+            if (const auto s = linear_rk4_step<D>(field, at_t, at_half, at_end, h, y[q])) {
+              status[q] = s;
+              continue;
+            }
+            active[kept++] = q;
+          }
+          steps += static_cast<long>(kept);
+          active.resize(kept);
+          continue;
+        }
+      }
+      for (const std::size_t q : active) {
+        if (const auto s = solvers::ode::rk4_step<N>(f, t, h, y[q])) {
+          status[q] = s;
+          continue;
+        }
+        active[kept++] = q;
+      }
+      steps += static_cast<long>(kept);
+      active.resize(kept);
+    }
+    counts.local() += steps;
+    for (std::size_t p = r.begin(); p != r.end(); ++p) store<D, C>(p, y[p - r.begin()], status[p - r.begin()], out);
+  });
+  out.steps += counts.combine(std::plus<long>());
+}
+
+template <int D, Carry C, class Field>
+void advect_adaptive(const Field& field, std::span<const Vec<D>> seeds, double t0, double T,
+                     const FlowMapOptions& options, FlowMapResult<D>& out) {
   constexpr std::size_t N = state_size<D, C>();
   tbb::combinable<std::pair<long, long>> counts([] { return std::pair<long, long>{0, 0}; });
   const ParticleRhs<D, C, Field> rhs{field};
-  const double step = options.step > 0 ? options.step : std::abs(T) / 100;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, seeds.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
     auto& [steps, rejected] = counts.local();
     for (std::size_t p = r.begin(); p != r.end(); ++p) {
-      State<N> y{};
-      for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(i)] = seeds[p][static_cast<std::size_t>(i)];
-      if constexpr (C != Carry::position)
-        for (int i = 0; i < D; ++i) y[static_cast<std::size_t>(D + i * D + i)] = 1.0;
+      State<N> y = initial_state<D, C>(seeds[p]);
       solvers::ode::Outcome outcome;
-      // A seed that cannot be sampled at t0 (outside the data, masked) is flagged without a step.
       Vec<D> v0;
       if (const auto s = field.velocity(seeds[p], t0, v0)) {
         outcome.status = s;
-      } else if (options.integrator == Integrator::rk4) {
-        auto f = rhs;
-        outcome = solvers::ode::rk4<N>(f, t0, T, step, y);
       } else {
         solvers::ode::AdaptiveOptions adaptive = options.adaptive;
         if (adaptive.initial_step == 0 && options.step > 0) adaptive.initial_step = options.step;
@@ -105,20 +200,22 @@ void advect_all(const Field& field, std::span<const Vec<D>> seeds, double t0, do
       }
       steps += outcome.steps;
       rejected += outcome.rejected;
-      out.status[p] = particle_status(outcome.status);
-      for (int i = 0; i < D; ++i) out.position[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)];
-      if constexpr (C != Carry::position)
-        for (int k = 0; k < D * D; ++k) out.gradient[p][static_cast<std::size_t>(k)] = y[static_cast<std::size_t>(D + k)];
-      if constexpr (C == Carry::barrier) {
-        for (int i = 0; i < D; ++i) out.barrier[p][static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(D + D * D + i)];
-        if constexpr (D == 2) out.vorticity[p] = y[D + D * D + D];
-      }
+      store<D, C>(p, y, outcome.status, out);
     }
   });
   counts.combine_each([&](const std::pair<long, long>& c) {
     out.steps += c.first;
     out.rejected += c.second;
   });
+}
+
+template <int D, Carry C, class Field>
+void advect_all(const Field& field, std::span<const Vec<D>> seeds, double t0, double T, const FlowMapOptions& options,
+                FlowMapResult<D>& out) {
+  if (options.integrator == Integrator::rk4)
+    advect_rk4<D, C>(field, seeds, t0, T, options.step > 0 ? options.step : std::abs(T) / 100, out);
+  else
+    advect_adaptive<D, C>(field, seeds, t0, T, options, out);
 }
 
 template <int D, class Field>

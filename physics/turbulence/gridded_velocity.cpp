@@ -55,6 +55,7 @@ GriddedVelocity<D>::GriddedVelocity(std::shared_ptr<const FlowData> data, Interp
   extent_.t_lo = data_->times.front();
   extent_.t_hi = data_->times.back();
   frame_stride_ = data_->nodes() * D;
+  has_mask_ = !data_->mask.empty();
   ANNEAL_CHECK(data_->velocity.size() == frame_stride_ * data_->times.size(),
                "velocity data hold {} values, expected {} frames × {} nodes × {}", data_->velocity.size(),
                data_->times.size(), data_->nodes(), D);

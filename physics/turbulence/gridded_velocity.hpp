@@ -26,7 +26,7 @@ class GriddedVelocity final : public VelocityField<D> {
   const FieldExtent<D>& extent() const override { return extent_; }
   std::uint8_t velocity(const Vec<D>& x, double t, Vec<D>& v) const override {
     return space_ == Interpolation::linear && time_interpolation_ == Interpolation::linear
-               ? sample<2, 2, false>(velocity_, x, t, v, nullptr)
+               ? sample_linear(time_slice(t), x, v)
                : sample_any<false>(velocity_, x, t, v, nullptr);
   }
   std::uint8_t gradient(const Vec<D>& x, double t, Vec<D>& v, Mat<D>& g) const override {
@@ -37,7 +37,6 @@ class GriddedVelocity final : public VelocityField<D> {
   std::uint8_t laplacian(const Vec<D>& x, double t, Vec<D>& lap) const override;
   std::string describe() const override;
 
- private:
   template <bool Gradient>
   std::uint8_t sample_any(const std::vector<double>& frames, const Vec<D>& x, double t, Vec<D>& v,
                           Mat<D>* g) const {
@@ -48,6 +47,73 @@ class GriddedVelocity final : public VelocityField<D> {
                                                         : sample<4, 4, Gradient>(frames, x, t, v, g);
   }
 
+  // The two frames around t and the weight between them: shared by every particle sampled at t.
+  struct TimeSlice {
+    const double* f0 = nullptr;
+    const double* f1 = nullptr;
+    double weight = 0;
+    std::size_t frame = 0;
+    bool inside = false;
+  };
+  TimeSlice time_slice(double t) const {
+    TimeSlice slice;
+    double st;
+    slice.inside = time_.locate(t, slice.frame, st);
+    slice.weight = st;
+    slice.f0 = velocity_.data() + slice.frame * frame_stride_;
+    slice.f1 = slice.f0 + frame_stride_;
+    return slice;
+  }
+  bool linear_in_space_and_time() const {
+    return space_ == Interpolation::linear && time_interpolation_ == Interpolation::linear;
+  }
+
+  // Bi/trilinear in space, linear in time, written out: the kernel plain particle advection spends
+  // its time in.
+  [[gnu::always_inline]] inline std::uint8_t sample_linear(const TimeSlice& time, const Vec<D>& x, Vec<D>& v) const {
+    if (!time.inside) return particle_left_domain;
+    std::array<std::size_t, D> cell, next;
+    std::array<double, D> s;
+    for (int a = 0; a < D; ++a) {
+      if (!axes_[a].locate(x[a], cell[a], s[a])) return particle_left_domain;
+      next[a] = cell[a] + 1 == axes_[a].size() ? 0 : cell[a] + 1;
+    }
+    if (has_mask_ && masked_cell(cell, time.frame)) return particle_masked;
+    const double* f0 = time.f0;
+    const double* f1 = time.f1;
+    const double st = time.weight;
+    const std::size_t nx = axes_[0].size();
+    if constexpr (D == 2) {
+      const std::size_t n00 = (cell[1] * nx + cell[0]) * 2, n10 = (cell[1] * nx + next[0]) * 2;
+      const std::size_t n01 = (next[1] * nx + cell[0]) * 2, n11 = (next[1] * nx + next[0]) * 2;
+      const double w00 = (1 - s[0]) * (1 - s[1]), w10 = s[0] * (1 - s[1]), w01 = (1 - s[0]) * s[1], w11 = s[0] * s[1];
+      for (int c = 0; c < 2; ++c) {
+        const double a = w00 * f0[n00 + c] + w10 * f0[n10 + c] + w01 * f0[n01 + c] + w11 * f0[n11 + c];
+        const double b = w00 * f1[n00 + c] + w10 * f1[n10 + c] + w01 * f1[n01 + c] + w11 * f1[n11 + c];
+        v[c] = a + st * (b - a);
+      }
+    } else {
+      const std::size_t ny = axes_[1].size();
+      std::array<std::size_t, 8> node;
+      std::array<double, 8> w;
+      for (int corner = 0; corner < 8; ++corner) {
+        const bool bx = corner & 1, by = corner & 2, bz = corner & 4;
+        node[corner] = (((bz ? next[2] : cell[2]) * ny + (by ? next[1] : cell[1])) * nx + (bx ? next[0] : cell[0])) * 3;
+        w[corner] = (bx ? s[0] : 1 - s[0]) * (by ? s[1] : 1 - s[1]) * (bz ? s[2] : 1 - s[2]);
+      }
+      for (int c = 0; c < 3; ++c) {
+        double a = 0, b = 0;
+        for (int corner = 0; corner < 8; ++corner) {
+          a += w[corner] * f0[node[corner] + c];
+          b += w[corner] * f1[node[corner] + c];
+        }
+        v[c] = a + st * (b - a);
+      }
+    }
+    return particle_ok;
+  }
+
+ private:
   // KS, KT: nodes per axis in space and in time (2 linear, 4 cubic).
   template <int KS, int KT, bool Gradient>
   std::uint8_t sample(const std::vector<double>& frames, const Vec<D>& x, double t, Vec<D>& v, Mat<D>* g) const {
@@ -136,6 +202,7 @@ class GriddedVelocity final : public VelocityField<D> {
   std::size_t frame_stride_ = 0;   // doubles per frame: nodes · D
   const std::vector<double>& velocity_;
   std::vector<double> laplacian_;  // [nt][nodes][D], when asked for
+  bool has_mask_ = false;
 };
 
 extern template class GriddedVelocity<2>;

@@ -10,6 +10,7 @@ InterpolationAxis::InterpolationAxis(std::vector<double> nodes, bool periodic)
     : x_(std::move(nodes)), periodic_(periodic) {
   ANNEAL_CHECK(x_.size() >= 2, "an interpolation axis needs at least two nodes");
   const std::size_t n = x_.size();
+  n_ = n;
   h_ = (x_.back() - x_.front()) / static_cast<double>(n - 1);
   min_spacing_ = h_;
   uniform_ = true;
@@ -30,9 +31,19 @@ bool InterpolationAxis::locate_uneven(double x, std::size_t& cell, double& s) co
   const double span = x_.back() - x_.front();
   if (!(x >= x_.front() - kSlack * span && x <= x_.back() + kSlack * span)) return false;
   x = std::clamp(x, x_.front(), x_.back());
-  auto it = std::upper_bound(x_.begin(), x_.end(), x);
-  std::size_t i = it == x_.begin() ? 0 : static_cast<std::size_t>(it - x_.begin()) - 1;
-  if (i > n - 2) i = n - 2;
+  // Start from the cell an even grid would give (exact for nearly even axes such as frame times
+  // written with rounding), walk a few cells, and fall back to bisection on truly uneven axes.
+  auto i = static_cast<std::size_t>(std::min((x - origin_) * inv_h_, static_cast<double>(n - 2)));
+  for (int walk = 0; walk < 4; ++walk) {
+    if (x < x_[i]) --i;
+    else if (i + 2 < n && x >= x_[i + 1]) ++i;
+    else break;
+  }
+  if (x < x_[i] || (i + 2 < n && x >= x_[i + 1])) {
+    auto it = std::upper_bound(x_.begin(), x_.end(), x);
+    i = it == x_.begin() ? 0 : static_cast<std::size_t>(it - x_.begin()) - 1;
+    if (i > n - 2) i = n - 2;
+  }
   cell = i;
   s = (x - x_[i]) / (x_[i + 1] - x_[i]);
   return true;

@@ -19,7 +19,7 @@ class InterpolationAxis {
   // `nodes` strictly increasing, at least 2; a periodic axis has evenly spaced nodes and period n·Δx.
   InterpolationAxis(std::vector<double> nodes, bool periodic);
 
-  std::size_t size() const { return x_.size(); }
+  std::size_t size() const { return n_; }
   bool periodic() const { return periodic_; }
   double lo() const { return x_.front(); }
   double hi() const { return periodic_ ? x_.front() + period_ : x_.back(); }
@@ -28,7 +28,7 @@ class InterpolationAxis {
   // The cell [x_i, x_{i+1}) that holds x (wrapped on a periodic axis) and s = (x − x_i)/(x_{i+1} − x_i).
   // False when x lies outside a non-periodic axis.
   bool locate(double x, std::size_t& cell, double& s) const {
-    const std::size_t n = x_.size();
+    const std::size_t n = n_;
     if (uniform_) {
       double u = (x - origin_) * inv_h_;
       if (periodic_) {
@@ -39,8 +39,9 @@ class InterpolationAxis {
         s = u - static_cast<double>(i);
         return true;
       }
-      if (!(u >= -kSlack && u <= static_cast<double>(n - 1) + kSlack)) return false;
-      u = std::fmin(std::fmax(u, 0.0), static_cast<double>(n - 1));
+      const double last = static_cast<double>(n - 1);
+      if (!(u >= -kSlack && u <= last + kSlack)) return false;
+      u = u < 0 ? 0 : u > last ? last : u;  // not std::fmin/fmax: those are library calls here
       auto i = static_cast<std::size_t>(u);
       if (i > n - 2) i = n - 2;
       cell = i;
@@ -76,6 +77,7 @@ class InterpolationAxis {
   std::size_t wrap(std::size_t cell, int offset) const;
 
   std::vector<double> x_;
+  std::size_t n_ = 0;  // x_.size(), kept apart so the hot path does not recompute it
   bool periodic_ = false, uniform_ = false;
   double origin_ = 0, h_ = 1, inv_h_ = 1, period_ = 0, min_spacing_ = 0;
 };
