@@ -117,7 +117,7 @@ void run(const TurbulenceCommandOptions& o, const CLI::App& command, Kind kind) 
     case Kind::tnti: summary = tu::run_tnti(options, provenance); break;
   }
   report(summary, o.output);
-  plot(o, kind == Kind::ftle ? "ftle" : kind == Kind::barriers ? "barriers" : "tnti");
+  plot(o, kind == Kind::tnti ? "tnti" : "ftle");  // anneal_post ftle also draws barrier files
 }
 
 CLI::App* add_analysis(CLI::App& app, const std::string& name, const std::string& help, Kind kind) {

@@ -3,7 +3,7 @@
 # configures and builds one CMake preset.
 #   scripts/setup.sh [--preset release|debug|asan|ci] [--with-paraview] [--with-bench] [--no-build]
 # --with-paraview adds ParaView (its XDMF test then runs); --with-bench adds the benchmark peers
-# (PyTorch, and OpenBLAS so that they do not fall back to the reference BLAS).
+# (PyTorch, numba, and OpenBLAS so that they do not fall back to the reference BLAS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset="$2"; shift 2 ;;
     --with-paraview) extra_packages+=(paraview); shift ;;
-    --with-bench) extra_packages+=(python3-torch libopenblas0-pthread); shift ;;
+    --with-bench) extra_packages+=(python3-torch libopenblas0-pthread python3-numba); shift ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;

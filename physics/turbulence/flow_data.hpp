@@ -66,7 +66,8 @@ FlowData read_flow_data(const FlowFileInfo& info, double t_lo, double t_hi, bool
 // Checks that [t_lo, t_hi] lies within the data's times, naming the option that asked for it.
 void check_time_window(const FlowFileInfo& info, double t_lo, double t_hi, const std::string& what);
 
-// Writes `data` in the layout above (tests, the demo, users converting their data).
+// Writes `data` in the layout above (tests, the demo, users converting their data). Collective:
+// every rank passes the same data.
 void write_flow_data(const std::filesystem::path& path, const FlowData& data);
 
 }  // namespace anneal::physics::turbulence

@@ -81,15 +81,24 @@ FtleResult<D> compute_ftle(const VelocityField<D>& field, std::span<const Vec<D>
   const double delta = options.fd_delta > 0 ? options.fd_delta : 0.01 * seed_spacing;
   ANNEAL_CHECK(std::isfinite(delta) && delta > 0, "the finite-difference step δ must be positive (got {})", delta);
   out.fd_delta = delta;
-  // Particle 2k is the seed + δ e_k, particle 2k+1 the seed − δ e_k.
+  // Particle 2k is the seed + δ e_k, particle 2k+1 the seed − δ e_k; on a seed within δ of a
+  // non-periodic edge of the data the outer one is the seed itself (a one-sided difference), so edge
+  // seeds get a value instead of a particle that starts outside.
+  const FieldExtent<D>& e = field.extent();
   std::vector<Vec<D>> particles(n * 2 * D);
+  std::vector<double> span(n * D);  // the distance between each pair at t0
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t p) {
     for (int k = 0; k < D; ++k) {
+      const auto a = static_cast<std::size_t>(k);
       Vec<D> plus = seeds[p], minus = seeds[p];
-      plus[static_cast<std::size_t>(k)] += delta;
-      minus[static_cast<std::size_t>(k)] -= delta;
-      particles[p * 2 * D + 2 * static_cast<std::size_t>(k)] = plus;
-      particles[p * 2 * D + 2 * static_cast<std::size_t>(k) + 1] = minus;
+      const double x = seeds[p][a];
+      const bool edge_lo = !e.periodic[a] && x - delta < e.lo[a];
+      const bool edge_hi = !e.periodic[a] && x + delta > e.hi[a];
+      if (!edge_hi) plus[a] += delta;
+      if (!edge_lo) minus[a] -= delta;
+      span[p * D + a] = plus[a] - minus[a];
+      particles[p * 2 * D + 2 * a] = plus;
+      particles[p * 2 * D + 2 * a + 1] = minus;
     }
   });
   const FlowMapResult<D> map = advect<D>(field, std::span<const Vec<D>>(particles), t0, T, options.flow, Carry::position);
@@ -111,10 +120,10 @@ FtleResult<D> compute_ftle(const VelocityField<D>& field, std::span<const Vec<D>
       double separation = 0;
       for (int i = 0; i < D; ++i) {
         const double diff = map.position[a][static_cast<std::size_t>(i)] - map.position[a + 1][static_cast<std::size_t>(i)];
-        F[static_cast<std::size_t>(i * D + k)] = diff / (2 * delta);
+        F[static_cast<std::size_t>(i * D + k)] = diff / span[p * D + static_cast<std::size_t>(k)];
         separation += diff * diff;
       }
-      spread = std::max(spread, 0.5 * std::sqrt(separation));
+      spread = std::max(spread, delta * std::sqrt(separation) / span[p * D + static_cast<std::size_t>(k)]);
     }
     out.ftle[p] = ftle_from_gradient<D>(F, T);
     ill[p] = spread > resolved ? 1 : 0;

@@ -125,7 +125,7 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
     ANNEAL_CHECK(i.mesh.element_count() > 0, "the {} level set (scalar = {}) is empty at t0 = {}", i.name, i.level, t0);
     i.distance = signed_distance(seeds.grid, scalar, i.level, i.mesh, valid);
   }
-  log::info("tnti: {} clusters, centroids {}, interfaces at scalar {} ({} and {} elements)", o.clusters,
+  log::info("tnti: {} clusters, centroids {:.4g}, interfaces at scalar {:.4g} ({} and {} elements)", o.clusters,
             fmt::join(clusters.centroids, ", "), fmt::join(thresholds, ", "), interfaces.front().mesh.element_count(),
             interfaces.back().mesh.element_count());
 

@@ -8,6 +8,7 @@ import sys
 from .fields import PostError
 from .lpinn_plot import plot_lpinn
 from .render import render
+from .turbulence_plot import plot_ftle, plot_tnti
 
 PROG = "anneal_post"
 
@@ -66,10 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     lpinn = commands.add_parser("lpinn", help="draw an `anneal lpinn train` output (u, error, characteristics, loss)")
     lpinn.add_argument("file", metavar="FILE.h5")
     lpinn.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    ftle = commands.add_parser("ftle", help="draw an `anneal ftle` output (the FTLE of one case, or the "
+                                            "momentum barriers)")
+    ftle.add_argument("file", metavar="FILE.h5")
+    ftle.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    ftle.add_argument("--case", type=int, default=0, metavar="I", help="which (t0, T) case (default: 0)")
+    tnti = commands.add_parser("tnti", help="draw a turbulent/non-turbulent interface output (scalar, clusters, "
+                                            "FTLE, conditional averages)")
+    tnti.add_argument("file", metavar="FILE.h5")
+    tnti.add_argument("-o", "--output", required=True, metavar="OUT.png")
     args = parser.parse_args(argv)
-    if args.command == "lpinn":
+    figures = {"lpinn": lambda: plot_lpinn(args.file, args.output),
+               "ftle": lambda: plot_ftle(args.file, args.output, case=args.case),
+               "tnti": lambda: plot_tnti(args.file, args.output)}
+    if args.command in figures:
         try:
-            print(plot_lpinn(args.file, args.output))
+            print(figures[args.command]())
         except (PostError, OSError) as e:
             _fail(str(e))
         return 0
