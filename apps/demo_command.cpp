@@ -4,7 +4,10 @@
 //  2. the flow solver: a round jet into fluid at rest, whose scalar shows the turbulent/non-turbulent
 //     interface (about a minute on 2 cores at the default 32 × 32 × 64 cells);
 //  3. Lagrangian PINNs: convection at β = 30, where an ordinary PINN fails and an lpinn does not
-//     (under a minute on 2 cores).
+//     (under a minute on 2 cores);
+//  4. turbulent interfaces: a planar jet from the flow solver, its turbulent/non-turbulent interface
+//     found by k-means of the scalar, and FTLE and momentum barriers conditioned on the distance to
+//     it (`anneal tnti`; about half a minute).
 #include <cmath>
 #include <filesystem>
 
@@ -21,6 +24,7 @@
 #include "physics/flow/taylor_green.hpp"
 #include "physics/flow/vorticity.hpp"
 #include "physics/lpinn/lpinn_run.hpp"
+#include "physics/turbulence/turbulence_run.hpp"
 
 namespace anneal::apps {
 namespace {
@@ -126,6 +130,67 @@ lbfgs_iterations = @LBFGS@
 every = 100
 )";
 
+// The demo's planar jet: data/scenes/jet_2d.toml at half its resolution by default (3N × 4N cells),
+// written every 0.05 so that particles can be advected through it.
+constexpr const char* kDemoPlanarJet = R"(# anneal demo: a planar jet for the interface analysis (rerun with `anneal flow run --config jet_2d.toml -o jet_2d.h5`)
+name = "demo_jet_2d"
+seed = 7
+
+[domain]
+cells = [@NX@, @NY@]
+size = [1.5, 2.0]
+
+[boundary]
+x_min = "slip"
+x_max = "slip"
+y_min = { type = "inflow", profile = "jet", speed = 1.0, diameter = 0.1, center = [0.75], edge = 0.004, coflow = 0.02, scalar = 1.0, noise = 0.2 }
+y_max = "outflow"
+
+[fluid]
+viscosity = 1e-4
+diffusivity = 1e-4
+
+[time]
+end = 3.0
+cfl = 0.6
+
+[output]
+interval = 0.05
+)";
+
+void run_turbulence(const DemoOptions& options, const CommandScope& scope) {
+  namespace flow = physics::flow;
+  namespace tu = physics::turbulence;
+  const std::string text = fill_template(kDemoPlanarJet, {{"@NX@", std::to_string(3 * options.flow_cells)},
+                                                          {"@NY@", std::to_string(4 * options.flow_cells)}});
+  const std::filesystem::path dir(options.output_dir);
+  io::write_text_atomically(dir / "jet_2d.toml", text);
+  const flow::Scene scene = flow::parse_scene(text, (dir / "jet_2d.toml").string());
+  io::Provenance provenance = scope.provenance({dir / "jet_2d.toml"});
+  provenance.config_json = flow::scene_to_json(scene).dump();
+  flow::RunOptions run;
+  run.output = dir / "jet_2d.h5";
+  log::info("flow: a planar jet, {} x {} cells, to t = {}", scene.cells[0], scene.cells[1], scene.end_time);
+  const auto summary = flow::run_flow(scene, run, provenance);
+  log::info("flow: {} steps in {:.1f} s; wrote {}", summary.steps, summary.wall_seconds, run.output.string());
+
+  // The interfaces at t0 = 2.5, with FTLE and barriers over T = 0.2 and 0.4 both ways.
+  tu::TntiOptions o;
+  o.input = run.output;
+  o.output = dir / "jet_2d_tnti.h5";
+  o.t0 = {2.5};
+  o.T = {0.2, 0.4};
+  o.ftle.flow.step = 0.005;
+  const auto result = tu::run_tnti(o, scope.provenance({run.output}));
+  log::info("tnti: interfaces at scalar {:.3f} (TNTI) and {:.3f} (internal); {:.3g} particle steps/s; wrote {}",
+            result.thresholds.front(), result.thresholds.back(),
+            static_cast<double>(result.particle_steps) / std::max(result.advection_seconds, 1e-9), o.output.string());
+  if (!options.no_png && mpi::rank() == 0) {
+    const auto png = dir / "jet_2d_tnti.png";
+    if (run_post({"tnti", o.output.string(), "-o", png.string()}, png)) log::info("wrote {}", png.string());
+  }
+}
+
 void run_lpinn(const DemoOptions& options) {
   namespace lp = physics::lpinn;
   const std::filesystem::path dir(options.output_dir);
@@ -214,7 +279,8 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--size", options->size, "Grid nodes per axis of the Taylor-Green field")
       ->check(CLI::Range(8, 1024))
       ->capture_default_str();
-  cmd->add_option("--flow-cells", options->flow_cells, "Cells across the jet's box (x and y; twice as many along z)")
+  cmd->add_option("--flow-cells", options->flow_cells,
+                  "Cells across the round jet's box (x and y; twice as many along z); the planar jet has 3N x 4N")
       ->check(CLI::Range(8, 256))
       ->capture_default_str();
   cmd->add_option("--lpinn-steps", options->lpinn_steps,
@@ -230,8 +296,9 @@ void register_demo(CLI::App& app) {
     run_taylor_green(*options, scope);
     run_jet(*options, scope);
     run_lpinn(*options);
+    run_turbulence(*options, scope);
     log::info("demo finished: open {0}/taylor_green.xmf or {0}/jet_3d.xmf in ParaView, the .h5 files with h5py, "
-              "and {0}/lpinn_convection.png beside {0}/pinn_convection.png",
+              "{0}/lpinn_convection.png beside {0}/pinn_convection.png, and {0}/jet_2d_tnti.png",
               options->output_dir);
   });
 }

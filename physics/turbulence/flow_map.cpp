@@ -97,24 +97,38 @@ State<state_size<D, C>()> initial_state(const Vec<D>& seed) {
   return y;
 }
 
-// One classical RK4 step through gridded data, linear in space and time, with the stage times'
-// frames already found.
+// One classical RK4 step for a block of particles through gridded data, linear in space and time,
+// with the stage times' frames already found. Stage by stage over the whole block rather than
+// particle by particle: consecutive samples are then independent, and the processor overlaps their
+// memory accesses instead of waiting for each stage's result before the next one's address.
+// Particles that fail a stage keep their state and leave `active`.
 template <int D>
-[[gnu::always_inline]] inline std::uint8_t linear_rk4_step(const GriddedVelocity<D>& field,
-                                                           const typename GriddedVelocity<D>::TimeSlice& at_t,
-                                                           const typename GriddedVelocity<D>::TimeSlice& at_half,
-                                                           const typename GriddedVelocity<D>::TimeSlice& at_end, double h,
-                                                           State<D>& y) {
-  Vec<D> k1, k2, k3, k4, x;
-  if (const auto s = field.sample_linear(at_t, y, k1)) return s;
-  for (int i = 0; i < D; ++i) x[i] = y[i] + 0.5 * h * k1[i];
-  if (const auto s = field.sample_linear(at_half, x, k2)) return s;
-  for (int i = 0; i < D; ++i) x[i] = y[i] + 0.5 * h * k2[i];
-  if (const auto s = field.sample_linear(at_half, x, k3)) return s;
-  for (int i = 0; i < D; ++i) x[i] = y[i] + h * k3[i];
-  if (const auto s = field.sample_linear(at_end, x, k4)) return s;
-  for (int i = 0; i < D; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
-  return particle_ok;
+void linear_rk4_block_step(const GriddedVelocity<D>& field, const typename GriddedVelocity<D>::TimeSlice& at_t,
+                           const typename GriddedVelocity<D>::TimeSlice& at_half,
+                           const typename GriddedVelocity<D>::TimeSlice& at_end, double h, std::vector<State<D>>& y,
+                           std::vector<std::array<Vec<D>, 4>>& k, std::vector<std::uint8_t>& status,
+                           std::vector<std::size_t>& active) {
+  const double half = 0.5 * h;
+  auto stage = [&](int j, const typename GriddedVelocity<D>::TimeSlice& at, double w) {
+    std::size_t kept = 0;
+    for (const std::size_t q : active) {
+      Vec<D> x = y[q];
+      if (j > 0)
+        for (int i = 0; i < D; ++i) x[i] += w * k[q][static_cast<std::size_t>(j - 1)][i];
+      if (const auto s = field.sample_linear(at, x, k[q][static_cast<std::size_t>(j)])) {
+        status[q] = s;
+        continue;
+      }
+      active[kept++] = q;
+    }
+    active.resize(kept);
+  };
+  stage(0, at_t, 0);
+  stage(1, at_half, half);
+  stage(2, at_half, half);
+  stage(3, at_end, h);
+  for (const std::size_t q : active)
+    for (int i = 0; i < D; ++i) y[q][i] += h / 6.0 * (k[q][0][i] + 2.0 * (k[q][1][i] + k[q][2][i]) + k[q][3][i]);
 }
 
 // Fixed-step RK4 moves a block of particles in lockstep, one step for all before the next, so the
@@ -128,7 +142,9 @@ void advect_rk4(const Field& field, std::span<const Vec<D>> seeds, double t0, do
   const double h = T / static_cast<double>(n);
   tbb::combinable<long> counts([] { return 0L; });
   const ParticleRhs<D, C, Field> rhs{field};
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, seeds.size(), 256), [&](const tbb::blocked_range<std::size_t>& r) {
+  // Large blocks: more independent samples per stage, and more of them share the frames' cache lines
+  // (measured: 256 particles 1.8e7 steps/s, 4096 2.2e7 on one core of the 2-D double gyre).
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, seeds.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
     std::vector<State<N>> y(r.size());
     std::vector<std::uint8_t> status(r.size(), particle_ok);
     std::vector<std::size_t> active;
@@ -142,6 +158,7 @@ void advect_rk4(const Field& field, std::span<const Vec<D>> seeds, double t0, do
     }
     long steps = 0;
     auto f = rhs;
+    std::vector<std::array<Vec<D>, 4>> stages;  // RK4 stage velocities of the block (fast path)
     for (long k = 0; k < n && !active.empty(); ++k) {
       const double t = t0 + h * static_cast<double>(k);
       std::size_t kept = 0;
@@ -149,16 +166,10 @@ void advect_rk4(const Field& field, std::span<const Vec<D>> seeds, double t0, do
         if (field.linear_in_space_and_time()) {
           // Plain advection through gridded data: the frames of the three stage times are found once
           // for the whole block.
-          const auto at_t = field.time_slice(t), at_half = field.time_slice(t + 0.5 * h), at_end = field.time_slice(t + h);
-          for (const std::size_t q : active) {
-            if (const auto s = linear_rk4_step<D>(field, at_t, at_half, at_end, h, y[q])) {
-              status[q] = s;
-              continue;
-            }
-            active[kept++] = q;
-          }
-          steps += static_cast<long>(kept);
-          active.resize(kept);
+          if (stages.size() != y.size()) stages.resize(y.size());
+          linear_rk4_block_step<D>(field, field.time_slice(t), field.time_slice(t + 0.5 * h), field.time_slice(t + h),
+                                   h, y, stages, status, active);
+          steps += static_cast<long>(active.size());
           continue;
         }
       }

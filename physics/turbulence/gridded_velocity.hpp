@@ -84,31 +84,48 @@ class GriddedVelocity final : public VelocityField<D> {
     const double st = time.weight;
     const std::size_t nx = axes_[0].size();
     if constexpr (D == 2) {
-      const std::size_t n00 = (cell[1] * nx + cell[0]) * 2, n10 = (cell[1] * nx + next[0]) * 2;
-      const std::size_t n01 = (next[1] * nx + cell[0]) * 2, n11 = (next[1] * nx + next[0]) * 2;
-      const double w00 = (1 - s[0]) * (1 - s[1]), w10 = s[0] * (1 - s[1]), w01 = (1 - s[0]) * s[1], w11 = s[0] * s[1];
-      for (int c = 0; c < 2; ++c) {
-        const double a = w00 * f0[n00 + c] + w10 * f0[n10 + c] + w01 * f0[n01 + c] + w11 * f0[n11 + c];
-        const double b = w00 * f1[n00 + c] + w10 * f1[n10 + c] + w01 * f1[n01 + c] + w11 * f1[n11 + c];
-        v[c] = a + st * (b - a);
-      }
-    } else {
-      const std::size_t ny = axes_[1].size();
-      std::array<std::size_t, 8> node;
-      std::array<double, 8> w;
-      for (int corner = 0; corner < 8; ++corner) {
-        const bool bx = corner & 1, by = corner & 2, bz = corner & 4;
-        node[corner] = (((bz ? next[2] : cell[2]) * ny + (by ? next[1] : cell[1])) * nx + (bx ? next[0] : cell[0])) * 3;
-        w[corner] = (bx ? s[0] : 1 - s[0]) * (by ? s[1] : 1 - s[1]) * (bz ? s[2] : 1 - s[2]);
-      }
-      for (int c = 0; c < 3; ++c) {
-        double a = 0, b = 0;
-        for (int corner = 0; corner < 8; ++corner) {
-          a += w[corner] * f0[node[corner] + c];
-          b += w[corner] * f1[node[corner] + c];
+      // Nested lerps along x, then y; corner offsets may be negative across a periodic wrap.
+      const std::size_t base = (cell[1] * nx + cell[0]) * 2;
+      const std::ptrdiff_t ox = 2 * (static_cast<std::ptrdiff_t>(next[0]) - static_cast<std::ptrdiff_t>(cell[0]));
+      const std::ptrdiff_t oy = 2 * (static_cast<std::ptrdiff_t>(next[1]) - static_cast<std::ptrdiff_t>(cell[1])) *
+                                static_cast<std::ptrdiff_t>(nx);
+      auto bilinear = [&](const double* f) {
+        const double* p = f + base;
+        Vec<2> out;
+        for (int c = 0; c < 2; ++c) {
+          const double c0 = p[c] + s[0] * (p[ox + c] - p[c]);
+          const double c1 = p[oy + c] + s[0] * (p[oy + ox + c] - p[oy + c]);
+          out[c] = c0 + s[1] * (c1 - c0);
         }
-        v[c] = a + st * (b - a);
-      }
+        return out;
+      };
+      const Vec<2> a = bilinear(f0), b = bilinear(f1);
+      for (int c = 0; c < 2; ++c) v[c] = a[c] + st * (b[c] - a[c]);
+    } else {
+      // Nested lerps along x, then y, then z; corner offsets may be negative across a periodic wrap.
+      const std::size_t ny = axes_[1].size();
+      const std::size_t base = ((cell[2] * ny + cell[1]) * nx + cell[0]) * 3;
+      const auto dx = static_cast<std::ptrdiff_t>(next[0]) - static_cast<std::ptrdiff_t>(cell[0]);
+      const auto dy = (static_cast<std::ptrdiff_t>(next[1]) - static_cast<std::ptrdiff_t>(cell[1])) *
+                      static_cast<std::ptrdiff_t>(nx);
+      const auto dz = (static_cast<std::ptrdiff_t>(next[2]) - static_cast<std::ptrdiff_t>(cell[2])) *
+                      static_cast<std::ptrdiff_t>(nx * ny);
+      const std::ptrdiff_t ox = 3 * dx, oy = 3 * dy, oz = 3 * dz;
+      auto trilinear = [&](const double* f) {
+        const double* p = f + base;
+        Vec<3> out;
+        for (int c = 0; c < 3; ++c) {
+          const double c00 = p[c] + s[0] * (p[ox + c] - p[c]);
+          const double c10 = p[oy + c] + s[0] * (p[oy + ox + c] - p[oy + c]);
+          const double c01 = p[oz + c] + s[0] * (p[oz + ox + c] - p[oz + c]);
+          const double c11 = p[oz + oy + c] + s[0] * (p[oz + oy + ox + c] - p[oz + oy + c]);
+          const double c0 = c00 + s[1] * (c10 - c00), c1 = c01 + s[1] * (c11 - c01);
+          out[c] = c0 + s[2] * (c1 - c0);
+        }
+        return out;
+      };
+      const Vec<3> a = trilinear(f0), b = trilinear(f1);
+      for (int c = 0; c < 3; ++c) v[c] = a[c] + st * (b[c] - a[c]);
     }
     return particle_ok;
   }

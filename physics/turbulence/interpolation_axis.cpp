@@ -11,6 +11,8 @@ InterpolationAxis::InterpolationAxis(std::vector<double> nodes, bool periodic)
   ANNEAL_CHECK(x_.size() >= 2, "an interpolation axis needs at least two nodes");
   const std::size_t n = x_.size();
   n_ = n;
+  period_nodes_ = static_cast<double>(n);
+  inv_period_nodes_ = 1.0 / period_nodes_;
   h_ = (x_.back() - x_.front()) / static_cast<double>(n - 1);
   min_spacing_ = h_;
   uniform_ = true;

@@ -32,7 +32,8 @@ class InterpolationAxis {
     if (uniform_) {
       double u = (x - origin_) * inv_h_;
       if (periodic_) {
-        u -= static_cast<double>(n) * std::floor(u / static_cast<double>(n));
+        // Most samples lie in the first period; wrap the others (a multiply, not a divide).
+        if (!(u >= 0 && u < period_nodes_)) u -= period_nodes_ * std::floor(u * inv_period_nodes_);
         auto i = static_cast<std::size_t>(u);
         if (i >= n) i = 0, u = 0;  // u rounded up to n
         cell = i;
@@ -78,6 +79,7 @@ class InterpolationAxis {
 
   std::vector<double> x_;
   std::size_t n_ = 0;  // x_.size(), kept apart so the hot path does not recompute it
+  double period_nodes_ = 0, inv_period_nodes_ = 0;  // n and 1/n as doubles
   bool periodic_ = false, uniform_ = false;
   double origin_ = 0, h_ = 1, inv_h_ = 1, period_ = 0, min_spacing_ = 0;
 };

@@ -117,13 +117,22 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   for (std::size_t n = 0, s = 0; n < scalar.size(); ++n)
     if (valid[n]) label[n] = static_cast<std::uint8_t>(clusters.labels[s++]);
 
+  double extent = std::numeric_limits<double>::infinity();
+  for (const auto* axis : {&seeds.grid.x, &seeds.grid.y, &seeds.grid.z})
+    if (!axis->empty()) extent = std::min(extent, axis->back() - axis->front());
+  DistanceBins bins;
+  bins.count = o.bins;
+  bins.hi = o.bin_range > 0 ? o.bin_range : 0.25 * extent;
+  bins.lo = -bins.hi;
+  // In 3-D the exact distance far from a large surface is costly: it is needed only within the bins.
+  const double band = D == 3 ? 1.5 * bins.hi : std::numeric_limits<double>::infinity();
   std::vector<Interface> interfaces = {{"tnti", thresholds.front(), {}, {}}};
   if (o.clusters >= 3) interfaces.push_back({"internal", thresholds.back(), {}, {}});
   for (Interface& i : interfaces) {
     i.mesh = extract_level_set(seeds.grid, scalar, i.level, valid);
     if (o.largest_component) i.mesh = largest_component(i.mesh);
     ANNEAL_CHECK(i.mesh.element_count() > 0, "the {} level set (scalar = {}) is empty at t0 = {}", i.name, i.level, t0);
-    i.distance = signed_distance(seeds.grid, scalar, i.level, i.mesh, valid);
+    i.distance = signed_distance(seeds.grid, scalar, i.level, i.mesh, valid, band);
   }
   log::info("tnti: {} clusters, centroids {:.4g}, interfaces at scalar {:.4g} ({} and {} elements)", o.clusters,
             fmt::join(clusters.centroids, ", "), fmt::join(thresholds, ", "), interfaces.front().mesh.element_count(),
@@ -215,13 +224,6 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   out.write_static_block<double>("vorticity", vorticity, offset, count);
   for (const Interface& i : interfaces) out.write_static_block<double>("distance_" + i.name, local(i.distance), offset, count);
 
-  double extent = std::numeric_limits<double>::infinity();
-  for (const auto* axis : {&seeds.grid.x, &seeds.grid.y, &seeds.grid.z})
-    if (!axis->empty()) extent = std::min(extent, axis->back() - axis->front());
-  DistanceBins bins;
-  bins.count = o.bins;
-  bins.hi = o.bin_range > 0 ? o.bin_range : 0.25 * extent;
-  bins.lo = -bins.hi;
   // tables[interface][quantity] = per-T rows of bin means; counts per interface.
   std::vector<std::vector<std::vector<double>>> tables(interfaces.size(), std::vector<std::vector<double>>(3));
   std::vector<std::vector<std::int64_t>> counts(interfaces.size());

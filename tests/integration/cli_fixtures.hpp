@@ -37,7 +37,20 @@ inline std::vector<std::string> names_in(const std::filesystem::path& dir) {
 
 // What `anneal demo --no-png` writes, sorted.
 inline const std::vector<std::string> kDemoFiles{
-    "jet_3d.h5",          "jet_3d.toml",          "jet_3d.xmf",      "lpinn_convection.h5", "lpinn_convection.toml",
-    "pinn_convection.h5", "pinn_convection.toml", "taylor_green.h5", "taylor_green.xmf"};
+    "jet_2d.h5",
+    "jet_2d.toml",
+    "jet_2d.xmf",
+    "jet_2d_tnti.h5",
+    "jet_2d_tnti.xmf",
+    "jet_3d.h5",
+    "jet_3d.toml",
+    "jet_3d.xmf",
+    "lpinn_convection.h5",
+    "lpinn_convection.toml",
+    "pinn_convection.h5",
+    "pinn_convection.toml",
+    "taylor_green.h5",
+    "taylor_green.xmf",
+};
 
 }  // namespace anneal::test

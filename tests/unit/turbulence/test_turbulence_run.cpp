@@ -188,3 +188,40 @@ TEST_CASE("tnti recovers the interfaces of a synthetic layered scalar and condit
   CHECK(scalar.back() > 0.3);
   CHECK(read_all(o.output, "/grid/t") == std::vector<double>{0.5, 1.0});
 }
+
+TEST_CASE("tnti in 3-D: interfaces of a layered scalar in the ABC flow", "[turbulence_run]") {
+  anneal::test::TempDir dir;
+  RectilinearGrid grid;
+  grid.x = linspace(0, 1, 21);
+  grid.y = linspace(0, 1, 21);
+  grid.z = linspace(0, 1, 25);
+  const std::vector<double> times = linspace(0, 1, 11);
+  FlowData data = sample_on_grid<3>(*abc_flow(0.1, 0.1, 0.1), grid, {}, times);
+  auto interface_z = [](int i, double x, double y) { return 0.3 + 0.2 * i + 0.03 * std::sin(2 * pi * x) * std::cos(2 * pi * y); };
+  const std::size_t nodes = data.nodes();
+  data.scalar.resize(times.size() * nodes);
+  for (std::size_t f = 0; f < times.size(); ++f)
+    for (std::size_t n = 0; n < nodes; ++n) {
+      const double x = grid.x[n % 21], y = grid.y[(n / 21) % 21], z = grid.z[n / (21 * 21)];
+      double s = 0;
+      for (int k = 0; k < 3; ++k) s += (k == 0 ? 0.3 : 0.35) * 0.5 * (1 + std::tanh((z - interface_z(k, x, y)) / 0.005));
+      data.scalar[f * nodes + n] = s;
+    }
+  write_flow_data(dir / "layers3.h5", data);
+  TntiOptions o;
+  o.input = dir / "layers3.h5";
+  o.output = dir / "tnti3.h5";
+  o.progress = false;
+  o.t0 = {0.5};
+  o.T = {0.25};
+  o.bin_range = 0.2;
+  o.bins = 10;
+  run_tnti(o, {});
+  const H5File f = H5File::open_read(o.output);
+  const auto points = f.read<double>("/interfaces/tnti/points").data;
+  REQUIRE(points.size() > 300);
+  for (std::size_t q = 0; q < points.size(); q += 3) CHECK(std::abs(points[q + 2] - interface_z(0, points[q], points[q + 1])) < 1.0 / 24);
+  CHECK(f.dataset_info("/interfaces/internal/elements").shape[1] == 3);
+  CHECK(f.dataset_info("/conditional/tnti/ftle_forward").shape == anneal::io::Shape{1, 10});
+  CHECK_FALSE(f.exists("/conditional/tnti/barrier_strength"));  // no viscosity in this file
+}
