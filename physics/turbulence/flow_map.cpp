@@ -123,6 +123,11 @@ void linear_rk4_block_step(const GriddedVelocity<D>& field, const typename Gridd
     }
     active.resize(kept);
   };
+  if (!at_t.inside || !at_half.inside || !at_end.inside) {  // the step leaves the data's times
+    for (const std::size_t q : active) status[q] = particle_left_domain;
+    active.clear();
+    return;
+  }
   stage(0, at_t, 0);
   stage(1, at_half, half);
   stage(2, at_half, half);

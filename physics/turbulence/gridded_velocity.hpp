@@ -26,7 +26,7 @@ class GriddedVelocity final : public VelocityField<D> {
   const FieldExtent<D>& extent() const override { return extent_; }
   std::uint8_t velocity(const Vec<D>& x, double t, Vec<D>& v) const override {
     return space_ == Interpolation::linear && time_interpolation_ == Interpolation::linear
-               ? sample_linear(time_slice(t), x, v)
+               ? sample_linear_at(t, x, v)
                : sample_any<false>(velocity_, x, t, v, nullptr);
   }
   std::uint8_t gradient(const Vec<D>& x, double t, Vec<D>& v, Mat<D>& g) const override {
@@ -64,14 +64,18 @@ class GriddedVelocity final : public VelocityField<D> {
     slice.f1 = slice.f0 + frame_stride_;
     return slice;
   }
+  std::uint8_t sample_linear_at(double t, const Vec<D>& x, Vec<D>& v) const {
+    const TimeSlice slice = time_slice(t);
+    return slice.inside ? sample_linear(slice, x, v) : std::uint8_t{particle_left_domain};
+  }
   bool linear_in_space_and_time() const {
     return space_ == Interpolation::linear && time_interpolation_ == Interpolation::linear;
   }
 
   // Bi/trilinear in space, linear in time, written out: the kernel plain particle advection spends
   // its time in.
+  // `time` must be inside the data's times (callers check TimeSlice::inside once, not per sample).
   [[gnu::always_inline]] inline std::uint8_t sample_linear(const TimeSlice& time, const Vec<D>& x, Vec<D>& v) const {
-    if (!time.inside) return particle_left_domain;
     std::array<std::size_t, D> cell, next;
     std::array<double, D> s;
     for (int a = 0; a < D; ++a) {
