@@ -69,11 +69,12 @@ TEST_CASE("FTLE of linear strain, shear and rotation equals the closed forms", "
       const auto shear_grid = through_file(*shear, dir, T);
       for (const double f : compute_ftle<2>(*shear_grid, seeds, t0, sign * T, options(method), 0.1).ftle)
         CHECK(f == Approx(std::asinh(gamma * T / 2) / T).epsilon(1e-9));
+      for (const double f : compute_ftle<2>(*rotation, seeds, t0, sign * T, options(method, 1e-3), 0.1).ftle)
+        CHECK(std::abs(f) < 1e-10);
+      // Gridded: the particles cross hundreds of cells, each a rounding-level kink of the interpolant.
       const auto rotation_grid = through_file(*rotation, dir, T);
-      for (const VelocityField<2>* field : {static_cast<const VelocityField<2>*>(rotation.get()),
-                                            static_cast<const VelocityField<2>*>(rotation_grid.get())})
-        for (const double f : compute_ftle<2>(*field, seeds, t0, sign * T, options(method, 1e-3), 0.1).ftle)
-          CHECK(std::abs(f) < 1e-10);
+      for (const double f : compute_ftle<2>(*rotation_grid, seeds, t0, sign * T, options(method, 1e-3), 0.1).ftle)
+        CHECK(std::abs(f) < 1e-8);
     }
   }
 }
