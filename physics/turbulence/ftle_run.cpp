@@ -102,13 +102,26 @@ void write_common_attributes(io::GridOutput& out, const AnalysisOptions& o, cons
   f.set_attribute("/", "failed_seeds", static_cast<std::int64_t>(s.failed));
 }
 
-// Sums the per-rank counters of a summary over ranks (time: the slowest rank).
-void reduce(AnalysisSummary& s) {
+}  // namespace
+
+namespace detail {
+
+void reduce_over_ranks(AnalysisSummary& s) {
   s.particle_steps = static_cast<long>(mpi::sum_over_ranks(static_cast<double>(s.particle_steps)));
   s.advection_seconds = mpi::max_over_ranks(s.advection_seconds);
   s.failed = static_cast<std::size_t>(mpi::sum_over_ranks(static_cast<double>(s.failed)));
   s.ill_conditioned = static_cast<std::size_t>(mpi::sum_over_ranks(static_cast<double>(s.ill_conditioned)));
 }
+
+Progress analysis_progress(const std::string& label, std::size_t total, bool live) {
+  Progress::Options options;
+  options.live = live ? -1 : 0;
+  return Progress(label, static_cast<std::int64_t>(total), options);
+}
+
+}  // namespace detail
+
+namespace {
 
 void warn_about(const AnalysisSummary& s, std::size_t total) {
   if (s.failed > 0)
@@ -138,9 +151,7 @@ AnalysisSummary ftle_impl(const FlowFileInfo& info, const AnalysisOptions& o, co
   io::GridOutput out(o.output, seeds.grid, provenance, {o.input});
   out.add_series_field("ftle", io::DType::f64, 1, "1/time");
   out.add_series_field("particle_status", io::DType::u8, 1, "0 ok, 1 left the domain, 2 masked data, 3 stalled");
-  Progress::Options popts;
-  popts.live = o.progress ? -1 : 0;
-  Progress progress("ftle", static_cast<std::int64_t>(cases.size() * planes.size() * seeds.plane_size()), popts);
+  Progress progress = detail::analysis_progress("ftle", cases.size() * planes.size() * seeds.plane_size(), o.progress);
   std::int64_t done = 0;
   AnalysisSummary summary;
   summary.frame_velocity = o.frame_velocity;
@@ -164,7 +175,7 @@ AnalysisSummary ftle_impl(const FlowFileInfo& info, const AnalysisOptions& o, co
                                         detail::plane_count(seeds, planes));
   }
   progress.finish();
-  reduce(summary);
+  detail::reduce_over_ranks(summary);
   summary.seeds = seeds.size();
   write_common_attributes(out, o, cases, summary);
   if (o.ftle.method == GradientMethod::finite_differences) {
@@ -198,9 +209,8 @@ AnalysisSummary barriers_impl(const FlowFileInfo& info, const AnalysisOptions& o
   out.add_series_field("active_ftle", io::DType::f64, 1, "1/time (FTLE of x' = b/ν)");
   if (D == 2) out.add_series_field("vorticity_mean", io::DType::f64, 1, "1/time (trajectory-averaged vorticity)");
   out.add_series_field("particle_status", io::DType::u8, 1, "0 ok, 1 left the domain, 2 masked data, 3 stalled");
-  Progress::Options popts;
-  popts.live = o.progress ? -1 : 0;
-  Progress progress("barriers", static_cast<std::int64_t>(cases.size() * planes.size() * seeds.plane_size()), popts);
+  Progress progress =
+      detail::analysis_progress("barriers", cases.size() * planes.size() * seeds.plane_size(), o.progress);
   std::int64_t done = 0;
   AnalysisSummary summary;
   summary.frame_velocity = o.frame_velocity;
@@ -244,7 +254,7 @@ AnalysisSummary barriers_impl(const FlowFileInfo& info, const AnalysisOptions& o
     out.write_frame_block<std::uint8_t>("particle_status", status, offset, count);
   }
   progress.finish();
-  reduce(summary);
+  detail::reduce_over_ranks(summary);
   summary.seeds = seeds.size();
   write_common_attributes(out, o, cases, summary);
   out.file().set_attribute("/", "viscosity", *nu);

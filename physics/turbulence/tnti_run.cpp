@@ -228,9 +228,7 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   std::vector<std::vector<std::vector<double>>> tables(interfaces.size(), std::vector<std::vector<double>>(3));
   std::vector<std::vector<std::int64_t>> counts(interfaces.size());
 
-  Progress::Options popts;
-  popts.live = o.progress ? -1 : 0;
-  Progress progress("tnti", static_cast<std::int64_t>(Ts.size() * n_local * (barriers ? 3 : 2)), popts);
+  Progress progress = detail::analysis_progress("tnti", Ts.size() * n_local * (barriers ? 3 : 2), o.progress);
   std::int64_t done = 0;
   for (std::size_t j = 0; j < Ts.size(); ++j) {
     std::array<std::vector<double>, 3> q;  // forward FTLE, backward FTLE, barrier strength
@@ -298,9 +296,7 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   f.set_attribute("/", "gradient", to_string(o.ftle.method));
   f.set_attribute("/", "integrator", to_string(o.ftle.flow.integrator));
   if (barriers) f.set_attribute("/", "viscosity", *nu);
-  summary.particle_steps = static_cast<long>(mpi::sum_over_ranks(static_cast<double>(summary.particle_steps)));
-  summary.advection_seconds = mpi::max_over_ranks(summary.advection_seconds);
-  summary.ill_conditioned = static_cast<std::size_t>(mpi::sum_over_ranks(static_cast<double>(summary.ill_conditioned)));
+  detail::reduce_over_ranks(summary);
   f.set_attribute("/", "particle_steps", static_cast<std::int64_t>(summary.particle_steps));
   f.set_attribute("/", "advection_seconds", summary.advection_seconds);
   summary.seeds = seeds.size();

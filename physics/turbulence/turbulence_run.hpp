@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/progress.hpp"
 #include "io/provenance.hpp"
 #include "physics/turbulence/ftle.hpp"
 #include "physics/turbulence/gridded_velocity.hpp"
@@ -65,6 +66,10 @@ std::shared_ptr<GriddedVelocity<D>> load_velocity(const FlowFileInfo& info, doub
 // The output-plane offset and count of a rank's planes ([p0, 0(, 0)], [planes, ny(, nx)]).
 io::Shape plane_offset(const SeedGrid& seeds, const BlockRange& planes);
 io::Shape plane_count(const SeedGrid& seeds, const BlockRange& planes);
+// Sums a rank's counters over the ranks (advection time: the slowest rank's).
+void reduce_over_ranks(AnalysisSummary& summary);
+// The progress line of an analysis over `total` items of this rank (`live`: a bar on a terminal).
+Progress analysis_progress(const std::string& label, std::size_t total, bool live);
 }  // namespace detail
 
 }  // namespace anneal::physics::turbulence

@@ -7,6 +7,7 @@
 #include "io/grid_file.hpp"
 #include "io/hdf5_file.hpp"
 #include "physics/turbulence/analytic_flows.hpp"
+#include "tests/support/linspace.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -16,13 +17,10 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 namespace tu = anneal::physics::turbulence;
 
+using anneal::test::linspace;
+
 namespace {
 
-std::vector<double> linspace(double a, double b, std::size_t n) {
-  std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = a + (b - a) * static_cast<double>(i) / static_cast<double>(n - 1);
-  return x;
-}
 
 // A double gyre on 41 × 21 nodes, frames every 0.1 on [0, 2], a scalar that rises with y.
 tu::FlowData gyre() {

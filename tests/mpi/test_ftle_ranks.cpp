@@ -13,8 +13,12 @@
 #include "physics/turbulence/barriers.hpp"
 #include "physics/turbulence/turbulence_run.hpp"
 
+#include "tests/support/linspace.hpp"
+
 using namespace anneal;
 using namespace anneal::physics::turbulence;
+
+using anneal::test::linspace;
 
 namespace {
 
@@ -27,11 +31,6 @@ std::filesystem::path shared_dir() {
   return mpi::broadcast(path);
 }
 
-std::vector<double> linspace(double a, double b, std::size_t n) {
-  std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = a + (b - a) * static_cast<double>(i) / static_cast<double>(n - 1);
-  return x;
-}
 
 }  // namespace
 

@@ -10,18 +10,16 @@
 #include "physics/turbulence/flow_data.hpp"
 #include "physics/turbulence/ftle.hpp"
 #include "physics/turbulence/gridded_velocity.hpp"
+#include "tests/support/linspace.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace anneal::physics::turbulence;
 using anneal::io::RectilinearGrid;
 
+using anneal::test::linspace;
+
 namespace {
 
-std::vector<double> linspace(double a, double b, std::size_t n) {
-  std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = a + (b - a) * static_cast<double>(i) / static_cast<double>(n - 1);
-  return x;
-}
 
 FtleOptions options(GradientMethod method, double step = 0.01) {
   FtleOptions o;

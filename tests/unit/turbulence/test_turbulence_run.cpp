@@ -8,21 +8,19 @@
 #include "io/hdf5_file.hpp"
 #include "physics/turbulence/analytic_flows.hpp"
 #include "physics/turbulence/turbulence_run.hpp"
+#include "tests/support/linspace.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace anneal::physics::turbulence;
 using anneal::io::H5File;
 using anneal::io::RectilinearGrid;
 
+using anneal::test::linspace;
+
 namespace {
 
 constexpr double pi = std::numbers::pi;
 
-std::vector<double> linspace(double a, double b, std::size_t n) {
-  std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = a + (b - a) * static_cast<double>(i) / static_cast<double>(n - 1);
-  return x;
-}
 
 // f seen from a frame moving with −U: g(x, t) = f(x − U t, t) + U.
 class Boosted final : public VelocityField<2> {
