@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <algorithm>
 #include <memory>
 
 #include "core/error.hpp"
@@ -43,7 +44,7 @@ BarrierResult<D> barrier_field(const VelocityField<D>& field, std::span<const Ve
 template <int D>
 FtleResult<D> active_ftle(const io::RectilinearGrid& grid, const std::array<bool, 3>& periodic,
                           const std::vector<Vec<D>>& barrier, double viscosity, double S, Interpolation interpolation,
-                          const FtleOptions& options) {
+                          const FtleOptions& options, std::size_t first, std::size_t count) {
   ANNEAL_CHECK(viscosity > 0, "the active FTLE needs a viscosity > 0");
   ANNEAL_CHECK(S > 0, "the active FTLE needs a pseudo-time S > 0");
   auto data = std::make_shared<FlowData>();
@@ -66,7 +67,10 @@ FtleResult<D> active_ftle(const io::RectilinearGrid& grid, const std::array<bool
   }
   const GriddedVelocity<D> field(data, interpolation, Interpolation::linear);
   const std::vector<Vec<D>> seeds = grid_points<D>(grid);
-  return compute_ftle<D>(field, seeds, 0.0, S, options, min_spacing(grid));
+  ANNEAL_CHECK(first <= seeds.size(), "active FTLE: seed {} of {}", first, seeds.size());
+  count = std::min(count, seeds.size() - first);
+  return compute_ftle<D>(field, std::span<const Vec<D>>(seeds).subspan(first, count), 0.0, S, options,
+                         min_spacing(grid));
 }
 
 template BarrierResult<2> barrier_field<2>(const VelocityField<2>&, std::span<const Vec<2>>, double, double, double,
@@ -74,8 +78,8 @@ template BarrierResult<2> barrier_field<2>(const VelocityField<2>&, std::span<co
 template BarrierResult<3> barrier_field<3>(const VelocityField<3>&, std::span<const Vec<3>>, double, double, double,
                                         const FlowMapOptions&);
 template FtleResult<2> active_ftle<2>(const io::RectilinearGrid&, const std::array<bool, 3>&, const std::vector<Vec<2>>&,
-                                   double, double, Interpolation, const FtleOptions&);
+                                   double, double, Interpolation, const FtleOptions&, std::size_t, std::size_t);
 template FtleResult<3> active_ftle<3>(const io::RectilinearGrid&, const std::array<bool, 3>&, const std::vector<Vec<3>>&,
-                                   double, double, Interpolation, const FtleOptions&);
+                                   double, double, Interpolation, const FtleOptions&, std::size_t, std::size_t);
 
 }  // namespace anneal::physics::turbulence

@@ -35,9 +35,12 @@ BarrierResult<D> barrier_field(const VelocityField<D>& field, std::span<const Ve
 // the nodes of `grid` (the seed grid; NaN nodes are masked) and interpolated as `interpolation`.
 // Dividing by ν makes it independent of the viscosity's size: for a steady Beltrami flow (Δv = −v)
 // b/ν = −v(x0), and the active FTLE over S equals the backward FTLE over T = S.
+// Only the seeds [first, first + count) of the grid's nodes are advected (a rank's planes); the
+// default, all of them.
 template <int D>
 FtleResult<D> active_ftle(const io::RectilinearGrid& grid, const std::array<bool, 3>& periodic,
                           const std::vector<Vec<D>>& barrier, double viscosity, double S, Interpolation interpolation,
-                          const FtleOptions& options);
+                          const FtleOptions& options, std::size_t first = 0,
+                          std::size_t count = static_cast<std::size_t>(-1));
 
 }  // namespace anneal::physics::turbulence

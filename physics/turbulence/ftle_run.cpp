@@ -238,12 +238,12 @@ AnalysisSummary barriers_impl(const FlowFileInfo& info, const AnalysisOptions& o
     std::vector<Vec<D>> barrier(seeds.size());
     for (std::size_t p = 0; p < seeds.size(); ++p)
       for (int i = 0; i < D; ++i) barrier[p][static_cast<std::size_t>(i)] = b[p * D + static_cast<std::size_t>(i)];
-    // Active FTLE: every rank advects its own seeds through the whole field.
+    // Active FTLE: each rank advects its own seeds through the whole field.
     FtleOptions active_options = o.ftle;
     const double S = o.active_time > 0 ? o.active_time : std::abs(cases[c].T);
-    const auto active = active_ftle<D>(seeds.grid, seeds.periodic, barrier, *nu, S, Interpolation::cubic, active_options);
-    std::vector<double> active_local(active.ftle.begin() + static_cast<std::ptrdiff_t>(first_seed),
-                                     active.ftle.begin() + static_cast<std::ptrdiff_t>(first_seed + positions.size()));
+    const auto active = active_ftle<D>(seeds.grid, seeds.periodic, barrier, *nu, S, Interpolation::cubic,
+                                       active_options, first_seed, positions.size());
+    const std::vector<double>& active_local = active.ftle;
     const std::span<const double> b_local(b.data() + first_seed * D, positions.size() * D);
     out.begin_frame(static_cast<double>(c));
     const io::Shape offset = detail::plane_offset(seeds, planes), count = detail::plane_count(seeds, planes);

@@ -66,6 +66,8 @@ TEST_CASE("ftle and barriers on 2 ranks equal the serial fields seed by seed", "
   const auto barriers = barrier_field<2>(field, points, 0.5, 2.0, 1e-3, o.ftle.flow);
   const auto written = io::H5File::open_read(dir / "ftle.h5").read<double>("/fields/ftle").data;
   const auto vorticity = io::H5File::open_read(dir / "barriers.h5").read<double>("/fields/vorticity_mean").data;
+  const auto active_written = io::H5File::open_read(dir / "barriers.h5").read<double>("/fields/active_ftle").data;
+  const auto active = active_ftle<2>(seeds.grid, seeds.periodic, barriers.barrier, 1e-3, 2.0, Interpolation::cubic, o.ftle);
   REQUIRE(written.size() == ftle.ftle.size());
   std::size_t finite = 0;
   for (std::size_t p = 0; p < written.size(); ++p) {
@@ -75,6 +77,8 @@ TEST_CASE("ftle and barriers on 2 ranks equal the serial fields seed by seed", "
     CHECK(written[p] == ftle.ftle[p]);  // bit for bit
     CHECK(vorticity[p] == barriers.mean_vorticity[p]);
   }
+  for (std::size_t p = 0; p < active.ftle.size(); ++p)
+    CHECK((active_written[p] == active.ftle[p] || (std::isnan(active_written[p]) && std::isnan(active.ftle[p]))));
   CHECK(finite > written.size() / 2);
   mpi::barrier();
   if (mpi::rank() == 0) std::filesystem::remove_all(dir);
