@@ -113,6 +113,26 @@ const char* kFooter = "  </Domain>\n</Xdmf>\n";
 
 }  // namespace
 
+std::string xdmf_meshes(const std::string& h5_file, const std::vector<XdmfMesh>& meshes) {
+  std::string xml = kHeader;
+  xml += "    <Grid Name=\"meshes\" GridType=\"Collection\" CollectionType=\"Spatial\">\n";
+  for (const XdmfMesh& m : meshes) {
+    ANNEAL_CHECK(m.dimensions == 2 || m.dimensions == 3, "XDMF: a mesh is 2-D (segments) or 3-D (triangles)");
+    const auto d = static_cast<std::size_t>(m.dimensions);
+    xml += fmt::format("      <Grid Name=\"{}\" GridType=\"Uniform\">\n", escape(m.name));
+    xml += fmt::format("        <Topology TopologyType=\"{}\" NumberOfElements=\"{}\"{}>\n",
+                       m.dimensions == 2 ? "Polyline" : "Triangle", m.element_count,
+                       m.dimensions == 2 ? " NodesPerElement=\"2\"" : "");
+    xml += "          " + data_item(h5_file, m.elements, DType::i64, {m.element_count, d}) + "\n";
+    xml += "        </Topology>\n";
+    xml += fmt::format("        <Geometry GeometryType=\"{}\">\n", m.dimensions == 2 ? "XY" : "XYZ");
+    xml += "          " + data_item(h5_file, m.points, DType::f64, {m.point_count, d}) + "\n";
+    xml += "        </Geometry>\n      </Grid>\n";
+  }
+  xml += "    </Grid>\n";
+  return xml + kFooter;
+}
+
 std::string frame_view_path(const std::string& views, std::size_t step) {
   return fmt::format("{}/{:06d}", views, step);
 }

@@ -34,4 +34,15 @@ std::string xdmf_document(const XdmfGrid& grid);
 // time of row i (DESIGN.md §4: /fields/<name> [nt][...] plus /grid/t); static fields have none.
 std::string xdmf_time_series(const XdmfGrid& grid, const std::vector<double>& times);
 
+// Line meshes (2-D, XY geometry) or triangle meshes (3-D, XYZ), such as the interfaces anneal tnti
+// extracts: `points` [n][dimensions] f64 and `elements` [e][dimensions] i64 vertex indices.
+struct XdmfMesh {
+  std::string name;
+  std::string points, elements;  // dataset paths
+  std::size_t point_count = 0, element_count = 0;
+  int dimensions = 2;
+};
+// One document with each mesh as a grid of a spatial collection.
+std::string xdmf_meshes(const std::string& h5_file, const std::vector<XdmfMesh>& meshes);
+
 }  // namespace anneal::io

@@ -37,16 +37,6 @@ class GriddedVelocity final : public VelocityField<D> {
   std::uint8_t laplacian(const Vec<D>& x, double t, Vec<D>& lap) const override;
   std::string describe() const override;
 
-  template <bool Gradient>
-  std::uint8_t sample_any(const std::vector<double>& frames, const Vec<D>& x, double t, Vec<D>& v,
-                          Mat<D>* g) const {
-    if (space_ == Interpolation::linear)
-      return time_interpolation_ == Interpolation::linear ? sample<2, 2, Gradient>(frames, x, t, v, g)
-                                                          : sample<2, 4, Gradient>(frames, x, t, v, g);
-    return time_interpolation_ == Interpolation::linear ? sample<4, 2, Gradient>(frames, x, t, v, g)
-                                                        : sample<4, 4, Gradient>(frames, x, t, v, g);
-  }
-
   // The two frames around t and the weight between them: shared by every particle sampled at t.
   struct TimeSlice {
     const double* f0 = nullptr;
@@ -135,6 +125,16 @@ class GriddedVelocity final : public VelocityField<D> {
   }
 
  private:
+  template <bool Gradient>
+  std::uint8_t sample_any(const std::vector<double>& frames, const Vec<D>& x, double t, Vec<D>& v,
+                          Mat<D>* g) const {
+    if (space_ == Interpolation::linear)
+      return time_interpolation_ == Interpolation::linear ? sample<2, 2, Gradient>(frames, x, t, v, g)
+                                                          : sample<2, 4, Gradient>(frames, x, t, v, g);
+    return time_interpolation_ == Interpolation::linear ? sample<4, 2, Gradient>(frames, x, t, v, g)
+                                                        : sample<4, 4, Gradient>(frames, x, t, v, g);
+  }
+
   // KS, KT: nodes per axis in space and in time (2 linear, 4 cubic).
   template <int KS, int KT, bool Gradient>
   std::uint8_t sample(const std::vector<double>& frames, const Vec<D>& x, double t, Vec<D>& v, Mat<D>* g) const {

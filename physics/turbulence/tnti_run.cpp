@@ -14,7 +14,9 @@
 #include "core/log.hpp"
 #include "core/mpi_env.hpp"
 #include "core/progress.hpp"
+#include "io/atomic_output.hpp"
 #include "io/grid_output.hpp"
+#include "io/xdmf.hpp"
 #include "physics/turbulence/barriers.hpp"
 #include "physics/turbulence/conditional.hpp"
 #include "physics/turbulence/interfaces.hpp"
@@ -302,6 +304,14 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   summary.seeds = seeds.size();
   summary.thresholds = thresholds;
   summary.xmf = out.commit();
+  // The interfaces as line/triangle meshes for ParaView, beside the grid's sidecar.
+  std::vector<io::XdmfMesh> meshes;
+  for (const Interface& it : interfaces)
+    meshes.push_back({it.name, "/interfaces/" + it.name + "/points", "/interfaces/" + it.name + "/elements",
+                      it.mesh.point_count(), it.mesh.element_count(), D});
+  std::filesystem::path mesh_xmf = o.output;
+  mesh_xmf.replace_extension(".interfaces.xmf");
+  io::write_text_atomically(mesh_xmf, io::xdmf_meshes(o.output.filename().string(), meshes), {o.input});
   return summary;
 }
 

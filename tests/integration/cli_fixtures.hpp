@@ -41,6 +41,7 @@ inline const std::vector<std::string> kDemoFiles{
     "jet_2d.toml",
     "jet_2d.xmf",
     "jet_2d_tnti.h5",
+    "jet_2d_tnti.interfaces.xmf",
     "jet_2d_tnti.xmf",
     "jet_3d.h5",
     "jet_3d.toml",

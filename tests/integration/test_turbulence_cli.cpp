@@ -84,6 +84,7 @@ TEST_CASE("anneal ftle, barriers and tnti write the documented files", "[cli][tu
                            "/conditional/tnti/ftle_backward", "/clusters/thresholds"})
     CHECK(file.exists(name));
   CHECK(file.has_attribute("/", "frame_velocity"));
+  CHECK(std::filesystem::exists(dir / "t.interfaces.xmf"));
 }
 
 TEST_CASE("turbulence commands reject broken inputs with one clear line and leave no output", "[cli][turbulence]") {

@@ -68,3 +68,18 @@ TEST_CASE("names are escaped for XML", "[io][xdmf]") {
   const std::string xml = xdmf_document({"a&b.h5", {2, 2}, {{"p<1>", "/fields/p", DType::f64, 1}}});
   REQUIRE_THAT(xml, Contains("a&amp;b.h5") && Contains("p&lt;1&gt;"));
 }
+
+TEST_CASE("line and triangle meshes are a spatial collection of Polyline and Triangle grids", "[io][xdmf]") {
+  const std::string xml = xdmf_meshes("t.h5", {{"tnti", "/interfaces/tnti/points", "/interfaces/tnti/elements", 12, 11, 2},
+                                               {"surface", "/s/points", "/s/elements", 30, 40, 3}});
+  REQUIRE_THAT(xml, Contains(R"(CollectionType="Spatial")"));
+  REQUIRE_THAT(xml, Contains(R"(TopologyType="Polyline" NumberOfElements="11" NodesPerElement="2")"));
+  REQUIRE_THAT(xml, Contains(R"(Dimensions="11 2" NumberType="Int" Precision="8" Format="HDF">t.h5:/interfaces/tnti/elements)"));
+  REQUIRE_THAT(xml, Contains(R"(GeometryType="XY")"));
+  REQUIRE_THAT(xml, Contains(R"(Dimensions="12 2" NumberType="Float" Precision="8" Format="HDF">t.h5:/interfaces/tnti/points)"));
+  REQUIRE_THAT(xml, Contains(R"(TopologyType="Triangle" NumberOfElements="40">)"));
+  REQUIRE_THAT(xml, Contains(R"(GeometryType="XYZ")"));
+  REQUIRE(count_of(xml, "<Grid ") == 3);
+  REQUIRE(count_of(xml, "<Grid ") == count_of(xml, "</Grid>"));
+  REQUIRE(count_of(xml, "<DataItem ") == count_of(xml, "</DataItem>"));
+}
