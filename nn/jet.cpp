@@ -163,34 +163,6 @@ Tensor fused_activation(const Tensor& packed, Activation activation, std::int64_
   }, "activation_jet");
 }
 
-// out = packed with b added to stream 0's rows, [S, N, w] + [w]. Its backward passes the gradient
-// through and sums stream 0's rows for b: no broadcast over the derivative streams, which carry
-// no bias, forward or backward.
-Tensor add_bias_to_value_stream(const Tensor& packed, const Tensor& bias) {
-  const std::int64_t w = packed.size(-1), rows = packed.size(1);
-  ANNEAL_CHECK(bias.numel() == w && bias.dtype() == packed.dtype(), "jet: bias of {} for width {}",
-               to_string(bias.shape()), w);
-  Tensor out = packed.detach().clone();
-  dispatch(packed.dtype(), [&]<class T>() {
-    T* o = out.data<T>();
-    const T* b = bias.data<T>();
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 256), [&](const auto& r) {
-      for (std::int64_t i = r.begin(); i < r.end(); ++i)
-        for (std::int64_t j = 0; j < w; ++j) o[i * w + j] += b[j];
-    });
-  });
-  return record(out, {packed, bias}, [rows, w, shape = bias.shape()](const Tensor& g) {
-    Tensor gb = Tensor::zeros(shape, g.dtype());
-    dispatch(g.dtype(), [&]<class T>() {
-      const T* gp = g.data<T>();
-      T* o = gb.data<T>();
-      for (std::int64_t i = 0; i < rows; ++i)  // in order: the same sum for any thread count
-        for (std::int64_t j = 0; j < w; ++j) o[j] += gp[i * w + j];
-    });
-    return std::vector<Tensor>{g, gb};
-  }, "jet_bias");
-}
-
 }  // namespace
 
 Tensor Jet::value() const { return squeeze(slice(packed_, 0, 0, 1), 0); }
@@ -228,8 +200,8 @@ Jet seed_jet(const Tensor& x, const std::vector<std::int64_t>& dims, const std::
 
 Jet linear_jet(const Jet& in, const Tensor& weight, const Tensor& bias) {
   // Every stream is multiplied by W in one GEMM; the bias enters the value stream only.
-  Tensor out = matmul(in.packed(), weight);
-  if (bias.defined()) out = add_bias_to_value_stream(out, bias);
+  const Tensor& packed = in.packed();  // [S, N, w]: stream 0's N rows come first
+  Tensor out = bias.defined() ? matmul_bias_leading_rows(packed, weight, bias, packed.size(1)) : matmul(packed, weight);
   return Jet(out, in.directions(), in.second_of());
 }
 

@@ -51,6 +51,10 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 // ---- linear algebra
 // [..., M, K] x [..., K, N] with equal batch axes, or [..., M, K] x [K, N].
 Tensor matmul(const Tensor& a, const Tensor& b);
+// a · w ([..., M, K] x [K, N]) with `bias` [N] added to the first `rows` rows of the product taken as
+// one [(...·M), N] matrix: a jet's linear layer, whose bias enters the value stream only. The bias is
+// the product's starting value, so no pass over the output is spent adding it.
+Tensor matmul_bias_leading_rows(const Tensor& a, const Tensor& w, const Tensor& bias, std::int64_t rows);
 
 // ---- shape
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& order);

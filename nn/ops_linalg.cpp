@@ -1,7 +1,10 @@
 // Matrix products through Eigen's GEMM on row-major maps; batches in parallel with oneTBB.
 #include <Eigen/Core>
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "nn/ops.hpp"
@@ -51,29 +54,34 @@ void gemm_transposed(const T* a, std::int64_t ra, std::int64_t ca, bool ta, cons
   Eigen::Map<const RowMajor<T>> B(b, rb, cb);
   const std::int64_t m = ta ? ca : ra, n = tb ? rb : cb, k = ta ? ra : ca;
   Eigen::Map<RowMajor<T>> C(c, m, n);
-  // op(A) rows [r0, r0 + rows) and inner slice [k0, k0 + len) times op(B) inner slice.
-  auto block = [&](std::int64_t r0, std::int64_t rows, std::int64_t k0, std::int64_t len) -> RowMajor<T> {
-    if (ta && tb) return A.transpose().block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
-    if (ta) return A.transpose().block(r0, k0, rows, len) * B.middleRows(k0, len);
-    if (tb) return A.block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
-    return A.block(r0, k0, rows, len) * B.middleRows(k0, len);
+  // dst = op(A) rows [r0, r0 + rows) and inner slice [k0, k0 + len) times op(B) inner slice, evaluated
+  // straight into dst (no temporary to copy from).
+  auto product_into = [&](auto&& dst, std::int64_t r0, std::int64_t rows, std::int64_t k0, std::int64_t len) {
+    if (ta && tb)
+      dst.noalias() = A.transpose().block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
+    else if (ta)
+      dst.noalias() = A.transpose().block(r0, k0, rows, len) * B.middleRows(k0, len);
+    else if (tb)
+      dst.noalias() = A.block(r0, k0, rows, len) * B.transpose().middleRows(k0, len);
+    else
+      dst.noalias() = A.block(r0, k0, rows, len) * B.middleRows(k0, len);
   };
   constexpr std::int64_t kSlices = 8;
   if (parallel && m >= 512) {
     const std::int64_t rows_per_task = std::max<std::int64_t>(64, (m + 7) / 8);
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, m, rows_per_task), [&](const auto& r) {
-      C.middleRows(r.begin(), r.size()) = block(r.begin(), r.size(), 0, k);
+      product_into(C.middleRows(r.begin(), r.size()), r.begin(), r.size(), 0, k);
     });
   } else if (parallel && k >= 4096 && m * n <= (1 << 16)) {
-    std::vector<RowMajor<T>> partial(kSlices);
+    std::vector<RowMajor<T>> partial(kSlices, RowMajor<T>(m, n));
     tbb::parallel_for(std::int64_t{0}, kSlices, [&](std::int64_t s) {
       const std::int64_t k0 = k * s / kSlices, k1 = k * (s + 1) / kSlices;
-      partial[static_cast<std::size_t>(s)] = block(0, m, k0, k1 - k0);
+      product_into(partial[static_cast<std::size_t>(s)], 0, m, k0, k1 - k0);
     });
     C = partial[0];
     for (std::int64_t s = 1; s < kSlices; ++s) C += partial[static_cast<std::size_t>(s)];
   } else {
-    C = block(0, m, 0, k);
+    product_into(C, 0, m, 0, k);
   }
 }
 
@@ -139,6 +147,55 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     return std::vector<Tensor>{ga, gb};
   }, "matmul");
+}
+
+Tensor matmul_bias_leading_rows(const Tensor& a, const Tensor& w, const Tensor& bias, std::int64_t rows) {
+  ANNEAL_CHECK(a.dtype() == w.dtype() && bias.dtype() == w.dtype(), "matmul_bias_leading_rows: mixed dtypes");
+  ANNEAL_CHECK(a.dim() >= 2 && w.dim() == 2, "matmul_bias_leading_rows: [..., M, K] x [K, N], got {} x {}",
+               to_string(a.shape()), to_string(w.shape()));
+  const std::int64_t k = a.size(-1), n = w.size(1), total = a.numel() / std::max<std::int64_t>(1, k);
+  ANNEAL_CHECK(w.size(0) == k && bias.numel() == n, "matmul_bias_leading_rows: {} x {} + bias {}",
+               to_string(a.shape()), to_string(w.shape()), to_string(bias.shape()));
+  ANNEAL_CHECK(rows >= 0 && rows <= total, "matmul_bias_leading_rows: {} bias rows of {}", rows, total);
+  Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+  out_shape.push_back(n);
+  Tensor out = Tensor::empty(out_shape, a.dtype());
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* pa = a.data<T>();
+    const T* pw = w.data<T>();
+    const T* pb = bias.data<T>();
+    T* pc = out.data<T>();
+    const std::int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
+    const std::int64_t rows_per_task = std::max<std::int64_t>(64, (total + 2 * threads - 1) / (2 * threads));
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, total, rows_per_task), [&](const auto& r) {
+      for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+        T* c = pc + i * n;
+        if (i < rows)
+          std::copy(pb, pb + n, c);
+        else
+          std::fill(c, c + n, T{0});
+      }
+      const std::int64_t block = r.end() - r.begin();
+      Eigen::Map<const RowMajor<T>> A(pa + r.begin() * k, block, k);
+      Eigen::Map<const RowMajor<T>> W(pw, k, n);
+      Eigen::Map<RowMajor<T>> C(pc + r.begin() * n, block, n);
+      C.noalias() += A * W;  // accumulates onto the bias (Eigen's "=" would zero C first)
+    });
+  });
+  return record(out, {a, w, bias}, [a, w, rows, n, bias_shape = bias.shape()](const Tensor& g) {
+    const Tensor g2 = g.reshape({-1, n});
+    Tensor ga, gw, gb;
+    if (a.requires_grad()) ga = product(g2, false, w, true, true).reshape(a.shape());
+    if (w.requires_grad()) gw = product(a.detach().reshape({-1, a.size(-1)}), true, g2, false, true);
+    gb = Tensor::zeros(bias_shape, g.dtype());
+    dispatch(g.dtype(), [&]<class T>() {
+      const T* gp = g2.data<T>();
+      T* o = gb.data<T>();
+      for (std::int64_t i = 0; i < rows; ++i)  // in order: the same sum for any thread count
+        for (std::int64_t j = 0; j < n; ++j) o[j] += gp[i * n + j];
+    });
+    return std::vector<Tensor>{ga, gw, gb};
+  }, "matmul_bias_leading_rows");
 }
 
 }  // namespace anneal::nn

@@ -121,3 +121,20 @@ TEST_CASE("matmul rejects mismatched shapes with anneal::Error", "[nn][ops][lina
   CHECK_THROWS_AS(matmul(z({2, 2, 3, 4}), z({2, 4, 5})), anneal::Error);  // batch ranks differ
   CHECK_THROWS_WITH(matmul(z({3, 4}), z({5, 6})), Catch::Contains("[3, 4]") && Catch::Contains("[5, 6]"));
 }
+
+TEST_CASE("matmul_bias_leading_rows: a·w plus the bias on the leading rows, and its gradients", "[nn][linalg]") {
+  const Tensor a = randn64({3, 5, 4}, 11), w = randn64({4, 6}, 12), b = randn64({6}, 13);
+  const Tensor out = matmul_bias_leading_rows(a, w, b, 5);
+  REQUIRE(out.shape() == Shape{3, 5, 6});
+  // Against the plain product with the bias added to rows [0, 5) of the 15 × 6 result.
+  std::vector<double> want = naive_matmul(a, w);
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 6; ++j) want[i * 6 + j] += b.data<double>()[j];
+  const std::vector<double> got = out.to_vector();
+  for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-12));
+  for (const std::int64_t rows : {std::int64_t{0}, std::int64_t{7}, std::int64_t{15}})
+    require_gradcheck([rows](const std::vector<Tensor>& x) { return sum(square(matmul_bias_leading_rows(x[0], x[1], x[2], rows))); },
+                      {a, w, b});
+  CHECK_THROWS_AS(matmul_bias_leading_rows(a, w, b, 16), anneal::Error);
+  CHECK_THROWS_AS(matmul_bias_leading_rows(a, w, randn64({5}, 1), 5), anneal::Error);
+}
