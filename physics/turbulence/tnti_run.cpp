@@ -162,11 +162,10 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   const std::optional<double> nu = o.viscosity ? o.viscosity : info.viscosity;
   const bool barriers = nu.has_value() && *nu > 0;
   if (!barriers) log::warn("tnti: no viscosity (attribute or --viscosity): barrier strength is not computed");
-  AnalysisOptions flow_options = o;
-  const auto field = detail::load_velocity<D>(info, t0 - Ts.back(), t0 + Ts.back(), flow_options, barriers);
+  const auto field = detail::load_velocity<D>(info, t0 - Ts.back(), t0 + Ts.back(), o, barriers);
 
-  // 3. The frame: given, or the mean fluid velocity on the TNTI. FTLE and barriers do not depend on
-  //    it (a uniform translation); it is reported and places the seeds when several times are analysed.
+  // 3. The frame: given, or the mean fluid velocity on the TNTI. At one instant nothing computed
+  //    here depends on it (FTLE and barriers are invariant under a uniform translation): it is reported.
   summary.frame_velocity = o.frame_velocity;
   if (o.frame_auto) {
     Vec<D> sum{};
