@@ -76,27 +76,36 @@ std::string fill_template(std::string text, const std::vector<std::pair<std::str
   return text;
 }
 
-void run_jet(const DemoOptions& options, const CommandScope& scope) {
+// Writes the scene `text` as `<name>.toml` beside the demo's outputs (so that users can rerun it)
+// and runs the flow solver on it into `<name>.h5`.
+std::filesystem::path run_demo_scene(const DemoOptions& options, const CommandScope& scope, const std::string& name,
+                                     const std::string& text, const std::string& what) {
   namespace flow = physics::flow;
-  const std::string text = fill_template(kDemoJet, {{"@2N@", std::to_string(2 * options.flow_cells)},
-                                                     {"@N@", std::to_string(options.flow_cells)}});
   const std::filesystem::path dir(options.output_dir);
-  io::write_text_atomically(dir / "jet_3d.toml", text);
-  const flow::Scene scene = flow::parse_scene(text, (dir / "jet_3d.toml").string());
-
-  io::Provenance provenance = scope.provenance({dir / "jet_3d.toml"});
+  io::write_text_atomically(dir / (name + ".toml"), text);
+  const flow::Scene scene = flow::parse_scene(text, (dir / (name + ".toml")).string());
+  io::Provenance provenance = scope.provenance({dir / (name + ".toml")});
   provenance.config_json = flow::scene_to_json(scene).dump();
   flow::RunOptions run;
-  run.output = dir / "jet_3d.h5";
-  log::info("flow: a round jet, {} x {} x {} cells, to t = {}", scene.cells[0], scene.cells[1], scene.cells[2],
-            scene.end_time);
+  run.output = dir / (name + ".h5");
+  std::string cells;
+  for (int a = 0; a < scene.dim; ++a) cells += (a ? " x " : "") + std::to_string(scene.cells[static_cast<std::size_t>(a)]);
+  log::info("flow: {}, {} cells, to t = {}", what, cells, scene.end_time);
   const auto summary = flow::run_flow(scene, run, provenance);
   log::info("flow: {} steps in {:.1f} s ({:.1f} {} iterations per projection, max divergence {:.1e}); wrote {}",
             summary.steps, summary.wall_seconds, summary.mean_poisson_iterations, summary.pressure_solver,
             summary.max_divergence, run.output.string());
+  return run.output;
+}
+
+void run_jet(const DemoOptions& options, const CommandScope& scope) {
+  const std::string text = fill_template(kDemoJet, {{"@2N@", std::to_string(2 * options.flow_cells)},
+                                                     {"@N@", std::to_string(options.flow_cells)}});
+  const std::filesystem::path output = run_demo_scene(options, scope, "jet_3d", text, "a round jet");
+  const std::filesystem::path dir(options.output_dir);
   if (!options.no_png && mpi::rank() == 0) {
     const auto png = dir / "jet_3d_scalar_y.png";
-    if (render_png(run.output, "scalar", png, {"--axis", "y", "--cmap", "magma", "--title", "jet scalar, mid-plane y = 1"}))
+    if (render_png(output, "scalar", png, {"--axis", "y", "--cmap", "magma", "--title", "jet scalar, mid-plane y = 1"}))
       log::info("wrote {}", png.string());
   }
 }
@@ -159,29 +168,20 @@ interval = 0.05
 )";
 
 void run_turbulence(const DemoOptions& options, const CommandScope& scope) {
-  namespace flow = physics::flow;
   namespace tu = physics::turbulence;
   const std::string text = fill_template(kDemoPlanarJet, {{"@NX@", std::to_string(3 * options.flow_cells)},
                                                           {"@NY@", std::to_string(4 * options.flow_cells)}});
+  const std::filesystem::path flow_output = run_demo_scene(options, scope, "jet_2d", text, "a planar jet");
   const std::filesystem::path dir(options.output_dir);
-  io::write_text_atomically(dir / "jet_2d.toml", text);
-  const flow::Scene scene = flow::parse_scene(text, (dir / "jet_2d.toml").string());
-  io::Provenance provenance = scope.provenance({dir / "jet_2d.toml"});
-  provenance.config_json = flow::scene_to_json(scene).dump();
-  flow::RunOptions run;
-  run.output = dir / "jet_2d.h5";
-  log::info("flow: a planar jet, {} x {} cells, to t = {}", scene.cells[0], scene.cells[1], scene.end_time);
-  const auto summary = flow::run_flow(scene, run, provenance);
-  log::info("flow: {} steps in {:.1f} s; wrote {}", summary.steps, summary.wall_seconds, run.output.string());
 
   // The interfaces at t0 = 2.5, with FTLE and barriers over T = 0.2 and 0.4 both ways.
   tu::TntiOptions o;
-  o.input = run.output;
+  o.input = flow_output;
   o.output = dir / "jet_2d_tnti.h5";
   o.t0 = {2.5};
   o.T = {0.2, 0.4};
   o.ftle.flow.step = 0.005;
-  const auto result = tu::run_tnti(o, scope.provenance({run.output}));
+  const auto result = tu::run_tnti(o, scope.provenance({flow_output}));
   log::info("tnti: interfaces at scalar {:.3f} (TNTI) and {:.3f} (internal); {:.3g} particle steps/s; wrote {}",
             result.thresholds.front(), result.thresholds.back(),
             static_cast<double>(result.particle_steps) / std::max(result.advection_seconds, 1e-9), o.output.string());
