@@ -163,15 +163,16 @@ void advect_rk4(const Field& field, std::span<const Vec<D>> seeds, double t0, do
     }
     long steps = 0;
     auto f = rhs;
-    std::vector<std::array<Vec<D>, 4>> stages;  // RK4 stage velocities of the block (fast path)
+    // Plain advection through gridded data, linear in space and time: the fast path, with the frames
+    // of the three stage times found once for the whole block.
+    bool fast = false;
+    if constexpr (std::is_same_v<Field, GriddedVelocity<D>> && C == Carry::position) fast = field.linear_in_space_and_time();
+    std::vector<std::array<Vec<D>, 4>> stages(fast ? y.size() : 0);  // RK4 stage velocities of the block
     for (long k = 0; k < n && !active.empty(); ++k) {
       const double t = t0 + h * static_cast<double>(k);
       std::size_t kept = 0;
       if constexpr (std::is_same_v<Field, GriddedVelocity<D>> && C == Carry::position) {
-        if (field.linear_in_space_and_time()) {
-          // Plain advection through gridded data: the frames of the three stage times are found once
-          // for the whole block.
-          if (stages.size() != y.size()) stages.resize(y.size());
+        if (fast) {
           linear_rk4_block_step<D>(field, field.time_slice(t), field.time_slice(t + 0.5 * h), field.time_slice(t + h),
                                    h, y, stages, status, active);
           steps += static_cast<long>(active.size());

@@ -36,6 +36,7 @@ class GriddedVelocity final : public VelocityField<D> {
   }
   std::uint8_t laplacian(const Vec<D>& x, double t, Vec<D>& lap) const override;
   std::string describe() const override;
+  const std::shared_ptr<const FlowData>& data() const { return data_; }
 
   // The two frames around t and the weight between them: shared by every particle sampled at t.
   struct TimeSlice {

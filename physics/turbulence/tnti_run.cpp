@@ -162,6 +162,7 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   const std::optional<double> nu = o.viscosity ? o.viscosity : info.viscosity;
   const bool barriers = nu.has_value() && *nu > 0;
   if (!barriers) log::warn("tnti: no viscosity (attribute or --viscosity): barrier strength is not computed");
+  // One read of the frames both the flow maps and the vorticity at t0 use.
   const auto field = detail::load_velocity<D>(info, t0 - Ts.back(), t0 + Ts.back(), o, barriers);
 
   // 3. The frame: given, or the mean fluid velocity on the TNTI. At one instant nothing computed
@@ -188,8 +189,7 @@ AnalysisSummary tnti_impl(const FlowFileInfo& info, const TntiOptions& o, const 
   const BlockRange planes = local_planes(seeds);
   const std::vector<Vec<D>> positions = local_seed_positions<D>(seeds, planes, {}, 0.0);
   const std::size_t first = planes.begin * seeds.plane_size(), n_local = positions.size();
-  const GriddedVelocity<D> smooth(std::make_shared<FlowData>(read_flow_data(info, t0, t0, false, 0)),
-                                  Interpolation::cubic, Interpolation::linear);
+  const GriddedVelocity<D> smooth(field->data(), Interpolation::cubic, Interpolation::linear);
   std::vector<double> vorticity(n_local, nan);
   for (std::size_t p = 0; p < n_local; ++p) {
     Vec<D> v;

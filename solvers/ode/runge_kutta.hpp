@@ -48,26 +48,6 @@ inline std::uint8_t rk4_step(Rhs& f, double t, double h, State<N>& y) {
   return 0;
 }
 
-// Fixed-step RK4 from t0 over the signed duration T in ceil(|T| / max_step) equal steps.
-template <std::size_t N, class Rhs>
-inline Outcome rk4(Rhs& f, double t0, double T, double max_step, State<N>& y) {
-  Outcome out{0, t0, 0, 0};
-  if (T == 0) return out;
-  const long n = std::max(1L, static_cast<long>(std::ceil(std::abs(T) / max_step - 1e-12)));
-  const double h = T / static_cast<double>(n);
-  for (long i = 0; i < n; ++i) {
-    const double t = t0 + h * static_cast<double>(i);
-    if (const auto s = rk4_step(f, t, h, y)) {
-      out.status = s;
-      out.t = t;
-      return out;
-    }
-    ++out.steps;
-  }
-  out.t = t0 + T;
-  return out;
-}
-
 struct AdaptiveOptions {
   double rtol = 1e-8;
   double atol = 1e-10;
