@@ -35,6 +35,8 @@ Node::~Node() {
 
 NoGrad::NoGrad() : previous_(recording) { recording = false; }
 NoGrad::~NoGrad() { recording = previous_; }
+EnableGrad::EnableGrad() : previous_(recording) { recording = true; }
+EnableGrad::~EnableGrad() { recording = previous_; }
 
 Tensor record(Tensor output, std::vector<Tensor> inputs, BackwardFn backward, std::string name) {
   if (!recording) return output;
@@ -131,11 +133,15 @@ void run_backward(const Tensor& root, const Tensor& root_grad) {
 
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs) {
   ANNEAL_CHECK(output.numel() == 1, "grad(): the output must be a scalar, it has shape {}", to_string(output.shape()));
+  return grad(output, inputs, Tensor::ones(output.shape(), output.dtype()));
+}
+
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs, const Tensor& output_grad) {
   std::unordered_map<TensorImpl*, Tensor> found;
   std::unordered_set<TensorImpl*> targets;
   for (const auto& in : inputs)
     if (in.defined() && in.grad_fn()) targets.insert(in.impl());
-  propagate(output, Tensor::ones(output.shape(), output.dtype()), [&](TensorImpl* t, const Tensor& g) {
+  propagate(output, output_grad, [&](TensorImpl* t, const Tensor& g) {
     auto it = found.find(t);
     found[t] = it == found.end() ? g : add(it->second, g);
   }, targets);

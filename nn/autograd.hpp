@@ -38,6 +38,19 @@ class NoGrad {
   bool previous_;
 };
 
+// Recording is on while this lives, even inside a backward function: an implicit layer's backward
+// builds the graph of its map at the fixed point to take vector-Jacobian products of it.
+class EnableGrad {
+ public:
+  EnableGrad();
+  ~EnableGrad();
+  EnableGrad(const EnableGrad&) = delete;
+  EnableGrad& operator=(const EnableGrad&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Attaches `backward` to `output` if recording is on and any input requires gradients.
 // Every op ends with this; it is also the custom-op API (implicit layers register an adjoint solve).
 Tensor record(Tensor output, std::vector<Tensor> inputs, BackwardFn backward, std::string name);
@@ -48,5 +61,9 @@ void run_backward(const Tensor& root, const Tensor& root_grad);
 // Gradients of `output` (a scalar) with respect to `inputs` (leaves or intermediate tensors),
 // returned rather than accumulated.
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs);
+// Vector-Jacobian products: the gradients of ⟨output, output_grad⟩ with respect to `inputs`, for an
+// output of any shape. The graph behind `output` is kept, so it may be called again (an adjoint
+// solve takes one product per iteration).
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs, const Tensor& output_grad);
 
 }  // namespace anneal::nn
