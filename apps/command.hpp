@@ -43,5 +43,6 @@ void register_demo(CLI::App& app);
 void register_flow(CLI::App& app);
 void register_lpinn(CLI::App& app);
 void register_turbulence(CLI::App& app);
+void register_cgs(CLI::App& app);
 
 }  // namespace anneal::apps

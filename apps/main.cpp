@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   anneal::apps::register_flow(app);
   anneal::apps::register_lpinn(app);
   anneal::apps::register_turbulence(app);
+  anneal::apps::register_cgs(app);
 
   if (const auto unknown = unknown_command(app, anneal_argc, argv); !unknown.empty())
     return fail(unknown, kExitUsage, session);
