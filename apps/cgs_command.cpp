@@ -21,8 +21,8 @@ struct GenerateCommandOptions {
 struct TrainCommandOptions {
   CommonOptions common;
   gr::TrainRunOptions run;
-  std::string model = "cgs", activation = "silu", dtype = "f64", contraction = "softmax", forward = "anderson",
-              adjoint = "anderson";
+  std::string model = "cgs", activation = "silu", dtype = "f64", contraction = "softmax", forward = "auto",
+              adjoint = "auto";
   bool quiet = false;
 };
 
@@ -126,8 +126,8 @@ void register_cgs(CLI::App& app) {
   train->add_option("--heads", t->run.model.heads, "cgs: fixed-point heads")->capture_default_str();
   train->add_option("--gamma", t->run.model.gamma, "cgs: γ in (0, 1]")->capture_default_str();
   train->add_option("--contraction", t->contraction, "cgs: softmax (smooth) or clipped (the authors')")->capture_default_str();
-  train->add_option("--forward-solver", t->forward, "cgs: picard, anderson or direct")->capture_default_str();
-  train->add_option("--adjoint-solver", t->adjoint, "cgs: picard, anderson or direct")->capture_default_str();
+  train->add_option("--forward-solver", t->forward, "cgs: picard, anderson, direct or auto (direct up to 20000 nodes)")->capture_default_str();
+  train->add_option("--adjoint-solver", t->adjoint, "cgs: picard, anderson, direct or auto (direct up to 20000 nodes)")->capture_default_str();
   train->add_option("--tolerance", t->run.model.solver.iteration.tolerance, "Fixed-point relative tolerance")->capture_default_str();
   train->add_option("--max-iterations", t->run.model.solver.iteration.max_iterations, "Fixed-point iteration cap")->capture_default_str();
   train->add_option("--kappa", t->run.model.kappa, "ignn: ‖W‖∞ bound κ < 1")->capture_default_str();
@@ -151,7 +151,7 @@ void register_cgs(CLI::App& app) {
   eval->add_option("--data", e->run.data, "Graphs to evaluate (HDF5 graph batch)")->required()->check(CLI::ExistingFile);
   eval->add_option("-o,--output", e->run.output, "Output HDF5 file")->required();
   eval->add_option("--batch-graphs", e->run.batch_graphs, "Graphs per forward pass (0: all)")->capture_default_str();
-  eval->add_option("--forward-solver", e->run.forward_solver, "Override the solver: picard, anderson or direct");
+  eval->add_option("--forward-solver", e->run.forward_solver, "Override the solver: picard, anderson, direct or auto");
   eval->add_option("--max-iterations", e->run.max_iterations, "Override the iteration cap");
   eval->add_option("--plot", e->plot, "PNG of the result (default: the output with .png)");
   eval->add_flag("--no-plot", e->no_plot, "Do not draw the PNG");

@@ -67,7 +67,7 @@ GraphSystem heat_network_system(const HeatNetwork& net, const HeatNetworkOptions
   GraphSystem s;
   s.nodes = net.nodes();
   s.node_feature_names = {"loss", "source"};
-  s.edge_feature_names = {"conductance"};
+  s.edge_feature_names = {"conductance", "log_conductance"};  // the log, as for pore networks
   s.target_names = {"temperature"};
   s.residual = net.residual;
   const double k_bar = median(net.conductance, options.median_conductance);
@@ -78,7 +78,10 @@ GraphSystem heat_network_system(const HeatNetwork& net, const HeatNetworkOptions
     s.positions.insert(s.positions.end(), net.positions[i].begin(), net.positions[i].end());
   }
   s.edges = both_directions(net.links);
-  for (const double k : net.conductance) s.edge_features.insert(s.edge_features.end(), {k / k_bar, k / k_bar});
+  for (const double k : net.conductance) {
+    const double r = k / k_bar;
+    s.edge_features.insert(s.edge_features.end(), {r, std::log(r), r, std::log(r)});
+  }
   return s;
 }
 

@@ -142,7 +142,9 @@ GraphSystem pore_network_system(const PoreNetwork& net, const PoreNetworkOptions
   GraphSystem s;
   s.nodes = net.pores();
   s.node_feature_names = {"inlet", "outlet", "fixed_pressure", "diameter"};
-  s.edge_feature_names = {"conductance", "length"};
+  // ln(g/ĝ) beside g/ĝ: Hagen–Poiseuille conductances spread over decades (g ∝ d⁴), and the steady
+  // pressure weighs neighbours by g, so a model reads the logarithm far more easily.
+  s.edge_feature_names = {"conductance", "length", "log_conductance"};
   s.target_names = {"pressure"};
   s.residual = net.residual;
   s.dropped_nodes = net.dropped;
@@ -167,10 +169,10 @@ GraphSystem pore_network_system(const PoreNetwork& net, const PoreNetworkOptions
                                  : std::accumulate(net.throat_length.begin(), net.throat_length.end(), 0.0) /
                                        static_cast<double>(net.throat_length.size());
   s.edges = both_directions(net.throats);
-  s.edge_features.reserve(2 * s.edges.size());
+  s.edge_features.reserve(3 * s.edges.size());
   for (std::size_t t = 0; t < net.throats.size(); ++t) {
     const double g = net.conductance[t] / g_hat, length = net.throat_length[t] / mean_length;
-    s.edge_features.insert(s.edge_features.end(), {g, length, g, length});
+    s.edge_features.insert(s.edge_features.end(), {g, length, std::log(g), g, length, std::log(g)});
   }
   return s;
 }

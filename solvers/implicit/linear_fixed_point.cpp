@@ -18,7 +18,8 @@ LinearSolveMethod parse_linear_solve_method(std::string_view name) {
   if (name == "picard") return LinearSolveMethod::picard;
   if (name == "anderson") return LinearSolveMethod::anderson;
   if (name == "direct") return LinearSolveMethod::direct;
-  ANNEAL_CHECK(false, "unknown linear solve method '{}' (use picard, anderson or direct)", name);
+  if (name == "auto") return LinearSolveMethod::automatic;
+  ANNEAL_CHECK(false, "unknown linear solve method '{}' (use picard, anderson, direct or auto)", name);
   return LinearSolveMethod::picard;
 }
 
@@ -27,6 +28,7 @@ std::string to_string(LinearSolveMethod method) {
     case LinearSolveMethod::picard: return "picard";
     case LinearSolveMethod::anderson: return "anderson";
     case LinearSolveMethod::direct: return "direct";
+    case LinearSolveMethod::automatic: return "auto";
   }
   return "?";
 }
@@ -77,6 +79,8 @@ HeadSolve solve_head(const CompressedRows& rows, const std::vector<double>& w, d
                      const std::vector<double>& b, std::vector<double>& x, LinearSolveMethod method,
                      const FixedPointOptions& iteration) {
   const auto n = static_cast<std::int64_t>(b.size());
+  if (method == LinearSolveMethod::automatic)
+    method = n <= kAutomaticDirectLimit ? LinearSolveMethod::direct : LinearSolveMethod::anderson;
   HeadSolve result;
   if (method == LinearSolveMethod::direct) {
     std::vector<Eigen::Triplet<double>> entries;

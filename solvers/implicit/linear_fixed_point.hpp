@@ -25,13 +25,17 @@
 
 namespace anneal::solvers {
 
-enum class LinearSolveMethod { picard, anderson, direct };
-LinearSolveMethod parse_linear_solve_method(std::string_view name);  // "picard", "anderson" or "direct"
+// automatic: direct up to kAutomaticDirectLimit nodes (sparse LU is robust however close γ‖A‖ is
+// to 1, and cheap on small graphs), Anderson above (memory and time linear in the edges).
+enum class LinearSolveMethod { picard, anderson, direct, automatic };
+inline constexpr std::int64_t kAutomaticDirectLimit = 20000;
+// "picard", "anderson", "direct" or "auto"
+LinearSolveMethod parse_linear_solve_method(std::string_view name);
 std::string to_string(LinearSolveMethod method);
 
 struct LinearFixedPointOptions {
-  LinearSolveMethod forward = LinearSolveMethod::anderson;
-  LinearSolveMethod adjoint = LinearSolveMethod::anderson;
+  LinearSolveMethod forward = LinearSolveMethod::automatic;
+  LinearSolveMethod adjoint = LinearSolveMethod::automatic;
   FixedPointOptions iteration;  // tolerance, iteration cap, Anderson memory (its `method` is ignored)
 };
 
