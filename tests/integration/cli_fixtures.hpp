@@ -37,6 +37,10 @@ inline std::vector<std::string> names_in(const std::filesystem::path& dir) {
 
 // What `anneal demo --no-png` writes, sorted.
 inline const std::vector<std::string> kDemoFiles{
+    "cgs_eval.h5",
+    "cgs_model.h5",
+    "cgs_test.h5",
+    "cgs_train.h5",
     "jet_2d.h5",
     "jet_2d.toml",
     "jet_2d.xmf",
@@ -48,6 +52,8 @@ inline const std::vector<std::string> kDemoFiles{
     "jet_3d.xmf",
     "lpinn_convection.h5",
     "lpinn_convection.toml",
+    "mpnn_eval.h5",
+    "mpnn_model.h5",
     "pinn_convection.h5",
     "pinn_convection.toml",
     "taylor_green.h5",

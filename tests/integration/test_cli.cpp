@@ -35,7 +35,7 @@ TEST_CASE("--help works on every level", "[cli]") {
 
 TEST_CASE("demo writes HDF5 + XDMF whose vorticity matches the exact one", "[cli][demo]") {
   TempDir dir;
-  const auto r = run_anneal({"demo", "-o", (dir / "out").string(), "--size", "24", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"});
+  const auto r = run_anneal({"demo", "-o", (dir / "out").string(), "--size", "24", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE_THAT(r.out, Contains("taylor_green.h5") && Contains("taylor_green.xmf"));
@@ -71,7 +71,7 @@ TEST_CASE("options come from a TOML file, and the command line wins", "[cli][con
 
 TEST_CASE("inspect shows the tree and /meta, as text and as JSON", "[cli][inspect]") {
   TempDir dir;
-  REQUIRE(run_anneal({"demo", "-o", dir.path().string(), "--size", "8", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"}).exit_code == 0);
+  REQUIRE(run_anneal({"demo", "-o", dir.path().string(), "--size", "8", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"}).exit_code == 0);
   const auto h5 = (dir / "taylor_green.h5").string();
   const auto text = run_anneal({"inspect", h5});
   REQUIRE(text.exit_code == 0);

@@ -30,7 +30,7 @@ TEST_CASE("SIGKILL during a write never leaves a truncated file under the final 
   const auto out = dir / "out";
   const auto h5 = out / "taylor_green.h5";
   // 128^3 x 3 x 2 doubles is about 100 MB of output: the kills land while it is being written.
-  const std::vector<std::string> big{"demo", "-o", out.string(), "--size", "128", "--no-png", "--threads", "1", "--flow-cells", "8", "--lpinn-steps", "4"};
+  const std::vector<std::string> big{"demo", "-o", out.string(), "--size", "128", "--no-png", "--threads", "1", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"};
 
   // No previous output: after a kill there is either nothing or a complete file.
   for (double delay : {0.05, 0.3, 0.6}) {
@@ -41,7 +41,7 @@ TEST_CASE("SIGKILL during a write never leaves a truncated file under the final 
   }
 
   // A previous complete output of another size survives any kill of the next run intact.
-  REQUIRE(run_anneal({"demo", "-o", out.string(), "--size", "16", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"}).exit_code == 0);
+  REQUIRE(run_anneal({"demo", "-o", out.string(), "--size", "16", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"}).exit_code == 0);
   for (double delay : {0.05, 0.2, 0.4, 0.8}) {
     const auto r = run_anneal(big, {.working_dir = {}, .kill_after_s = delay, .env = {}});
     INFO("killed after " << delay << " s, signal " << r.signal);

@@ -27,7 +27,7 @@ std::string find_program(const std::string& name) {
 
 std::filesystem::path make_demo(const TempDir& dir, int n) {
   const auto r =
-      run_anneal({"demo", "-o", dir.path().string(), "--size", std::to_string(n), "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"});
+      run_anneal({"demo", "-o", dir.path().string(), "--size", std::to_string(n), "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"});
   REQUIRE(r.exit_code == 0);
   return dir / "taylor_green.h5";
 }

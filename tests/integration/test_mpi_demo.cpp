@@ -10,10 +10,10 @@ using namespace anneal::test;
 
 TEST_CASE("the demo on 2 ranks writes one file with the same field data as on 1 rank", "[cli][mpi]") {
   TempDir dir;
-  auto serial = run_anneal({"demo", "-o", (dir / "one").string(), "--size", "21", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"});
+  auto serial = run_anneal({"demo", "-o", (dir / "one").string(), "--size", "21", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"});
   REQUIRE(serial.exit_code == 0);
   const auto parallel = run_process({MPIEXEC_PROGRAM, "-n", "2", "--oversubscribe", ANNEAL_BINARY, "demo", "-o",
-                                     (dir / "two").string(), "--size", "21", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4"},
+                                     (dir / "two").string(), "--size", "21", "--no-png", "--flow-cells", "8", "--lpinn-steps", "4", "--cgs-epochs", "1"},
                                     {.working_dir = {}, .kill_after_s = -1,
                                      .env = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"}});
   INFO(parallel.out << parallel.err);
