@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cgs_plot import plot_cgs
 from .fields import PostError
 from .lpinn_plot import plot_lpinn
 from .render import render
@@ -76,8 +77,13 @@ def main(argv: list[str] | None = None) -> int:
                                             "FTLE, conditional averages)")
     tnti.add_argument("file", metavar="FILE.h5")
     tnti.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    cgs = commands.add_parser("cgs", help="draw an `anneal cgs eval` output (first graph: exact and predicted; "
+                                          "predicted against exact for all nodes)")
+    cgs.add_argument("file", metavar="EVAL.h5")
+    cgs.add_argument("-o", "--output", required=True, metavar="OUT.png")
     args = parser.parse_args(argv)
-    figures = {"lpinn": lambda: plot_lpinn(args.file, args.output),
+    figures = {"cgs": lambda: plot_cgs(args.file, args.output),
+               "lpinn": lambda: plot_lpinn(args.file, args.output),
                "ftle": lambda: plot_ftle(args.file, args.output, case=args.case),
                "tnti": lambda: plot_tnti(args.file, args.output)}
     if args.command in figures:
