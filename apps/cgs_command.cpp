@@ -130,6 +130,7 @@ void register_cgs(CLI::App& app) {
   train->add_option("--adjoint-solver", t->adjoint, "cgs: picard, anderson, direct or auto (direct up to 20000 nodes)")->capture_default_str();
   train->add_option("--tolerance", t->run.model.solver.iteration.tolerance, "Fixed-point relative tolerance")->capture_default_str();
   train->add_option("--max-iterations", t->run.model.solver.iteration.max_iterations, "Fixed-point iteration cap")->capture_default_str();
+  train->add_option("--anderson-memory", t->run.model.solver.iteration.anderson_memory, "Iterates Anderson mixes")->capture_default_str();
   train->add_option("--kappa", t->run.model.kappa, "ignn: ‖W‖∞ bound κ < 1")->capture_default_str();
   train->add_option("--activation", t->activation, "tanh, silu, relu, gelu, ...")->capture_default_str();
   train->add_option("--dtype", t->dtype, "f32 or f64")->capture_default_str();
@@ -151,8 +152,10 @@ void register_cgs(CLI::App& app) {
   eval->add_option("--data", e->run.data, "Graphs to evaluate (HDF5 graph batch)")->required()->check(CLI::ExistingFile);
   eval->add_option("-o,--output", e->run.output, "Output HDF5 file")->required();
   eval->add_option("--batch-graphs", e->run.batch_graphs, "Graphs per forward pass (0: all)")->capture_default_str();
-  eval->add_option("--forward-solver", e->run.forward_solver, "Override the solver: picard, anderson, direct or auto");
-  eval->add_option("--max-iterations", e->run.max_iterations, "Override the iteration cap");
+  eval->add_option("--forward-solver", e->run.solver.forward_solver, "Override the solver: picard, anderson, direct or auto");
+  eval->add_option("--max-iterations", e->run.solver.max_iterations, "Override the iteration cap");
+  eval->add_option("--tolerance", e->run.solver.tolerance, "Override the relative tolerance of the solves");
+  eval->add_option("--anderson-memory", e->run.solver.anderson_memory, "Override Anderson's memory (iterates mixed)");
   eval->add_option("--plot", e->plot, "PNG of the result (default: the output with .png)");
   eval->add_flag("--no-plot", e->no_plot, "Do not draw the PNG");
   add_common_options(*eval, e->common);

@@ -96,7 +96,8 @@ TrainRunResult run_train(const TrainRunOptions& options) {
   const ModelSizes sizes{data.node_feature_dim(), data.edge_feature_dim(), data.target_dim()};
   RandomStream init(options.init_seed, 0x1417);
   std::shared_ptr<GraphModel> model = make_model(options.model, sizes, init);
-  const TargetScaling scaling = TargetScaling::fit(data.slice(0, data.num_graphs()));
+  // Scaled by the training graphs alone: the validation graphs stay unseen.
+  const TargetScaling scaling = TargetScaling::fit(data.slice(0, training_graphs(data.num_graphs(), options.train)));
   log::info("{}: {} parameters; {} graphs, {} nodes, {} edges in '{}'", to_string(options.model.kind),
             model->parameter_count(), data.num_graphs(), data.num_nodes(), data.num_edges(), options.data.string());
   io::AtomicOutput out(options.output, {options.data});  // fail before training, not after
@@ -134,7 +135,7 @@ TrainRunResult run_train(const TrainRunOptions& options) {
   return result;
 }
 
-LoadedModel load_model(const std::filesystem::path& path) {
+LoadedModel load_model(const std::filesystem::path& path, const SolverOverrides& overrides) {
   LoadedModel loaded;
   {
     const auto file = io::H5File::open_read(path);
@@ -149,7 +150,13 @@ LoadedModel load_model(const std::filesystem::path& path) {
     loaded.scaling.mean = file.read<double>("/architecture/target_mean").data;
     loaded.scaling.scale = file.read<double>("/architecture/target_scale").data;
   }
-  RandomStream unused(0, 0);
+  solvers::LinearFixedPointOptions& solver = loaded.options.solver;
+  if (!overrides.forward_solver.empty()) solver.forward = solvers::parse_linear_solve_method(overrides.forward_solver);
+  if (overrides.max_iterations > 0)
+    solver.iteration.max_iterations = loaded.options.ignn_iteration.max_iterations = overrides.max_iterations;
+  if (overrides.tolerance > 0) solver.iteration.tolerance = loaded.options.ignn_iteration.tolerance = overrides.tolerance;
+  if (overrides.anderson_memory > 0) solver.iteration.anderson_memory = overrides.anderson_memory;
+  RandomStream unused(0, 0);  // the weights come from the file
   loaded.model = make_model(loaded.options, loaded.sizes, unused);
   nn::Adam optimizer(loaded.model->parameters());
   nn::load_checkpoint(path, *loaded.model, optimizer);
@@ -157,20 +164,7 @@ LoadedModel load_model(const std::filesystem::path& path) {
 }
 
 Metrics run_eval(const EvalRunOptions& options) {
-  LoadedModel loaded = load_model(options.model);
-  if (!options.forward_solver.empty() || options.max_iterations > 0) {
-    // Rebuild with the solver the user asked for: the weights do not depend on it.
-    if (!options.forward_solver.empty())
-      loaded.options.solver.forward = solvers::parse_linear_solve_method(options.forward_solver);
-    if (options.max_iterations > 0) {
-      loaded.options.solver.iteration.max_iterations = options.max_iterations;
-      loaded.options.ignn_iteration.max_iterations = options.max_iterations;
-    }
-    RandomStream unused(0, 0);
-    loaded.model = make_model(loaded.options, loaded.sizes, unused);
-    nn::Adam optimizer(loaded.model->parameters());
-    nn::load_checkpoint(options.model, *loaded.model, optimizer);
-  }
+  const LoadedModel loaded = load_model(options.model, options.solver);
   const auto input = io::H5File::open_read(options.data);
   const io::GraphBatch batch = io::read_graph_batch(input);
   const GraphExtras extras = read_graph_extras(input, batch);

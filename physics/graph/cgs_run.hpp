@@ -48,14 +48,21 @@ struct LoadedModel {
   std::shared_ptr<GraphModel> model;
 };
 
-LoadedModel load_model(const std::filesystem::path& path);
+// Changes to how a trained model solves its fixed points (the weights do not depend on it), e.g.
+// Anderson with a longer memory for one large graph. Empty / 0: as trained.
+struct SolverOverrides {
+  std::string forward_solver;
+  std::int64_t max_iterations = 0;
+  double tolerance = 0;
+  int anderson_memory = 0;
+};
+
+LoadedModel load_model(const std::filesystem::path& path, const SolverOverrides& overrides = {});
 
 struct EvalRunOptions {
   std::filesystem::path model, data, output;
   std::int64_t batch_graphs = 0;  // graphs per forward pass (0: all at once)
-  // Overrides of the model's solver (e.g. "direct" for one large graph); empty: as trained.
-  std::string forward_solver;
-  std::int64_t max_iterations = 0;
+  SolverOverrides solver;
   io::Provenance provenance;
 };
 

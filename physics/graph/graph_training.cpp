@@ -87,16 +87,19 @@ Prediction predict(const GraphModel& model, const io::GraphBatch& data, const Ta
   return p;
 }
 
+std::int64_t training_graphs(std::int64_t graphs, const TrainOptions& options) {
+  ANNEAL_CHECK(options.validation_fraction >= 0 && options.validation_fraction < 1,
+               "validation_fraction must lie in [0, 1), got {}", options.validation_fraction);
+  const auto validation = static_cast<std::int64_t>(std::floor(options.validation_fraction * static_cast<double>(graphs)));
+  ANNEAL_CHECK(graphs - validation >= 1, "no graphs left to train on ({} graphs, {} held out)", graphs, validation);
+  return graphs - validation;
+}
+
 TrainResult train_model(GraphModel& model, const io::GraphBatch& data, const TargetScaling& scaling,
                         const TrainOptions& options, nn::DType dtype) {
   ANNEAL_CHECK(options.epochs >= 1 && options.batch_graphs >= 1, "training needs epochs ≥ 1 and batch_graphs ≥ 1");
-  ANNEAL_CHECK(options.validation_fraction >= 0 && options.validation_fraction < 1,
-               "validation_fraction must lie in [0, 1), got {}", options.validation_fraction);
   const std::int64_t graphs = data.num_graphs();
-  const auto validation =
-      static_cast<std::int64_t>(std::floor(options.validation_fraction * static_cast<double>(graphs)));
-  const std::int64_t training = graphs - validation;
-  ANNEAL_CHECK(training >= 1, "no graphs left to train on ({} graphs, {} held out)", graphs, validation);
+  const std::int64_t training = training_graphs(graphs, options), validation = graphs - training;
   const io::GraphBatch validation_data = validation > 0 ? data.slice(training, validation) : io::GraphBatch{};
   const io::GraphBatch scaled = standardised(data, scaling);
 

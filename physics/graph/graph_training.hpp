@@ -14,7 +14,7 @@ namespace anneal::physics::graph {
 // Per target column: the model predicts (y − mean) / scale.
 struct TargetScaling {
   std::vector<double> mean, scale;
-  static TargetScaling fit(const io::GraphBatch& data);  // over every node of `data`
+  static TargetScaling fit(const io::GraphBatch& data);  // over every node of `data` (the training graphs)
 };
 
 struct TrainOptions {
@@ -44,6 +44,9 @@ struct TrainResult {
   std::int64_t training_graphs = 0, validation_graphs = 0;
   std::int64_t unconverged_solves = 0;  // batches whose forward or adjoint solve missed its tolerance
 };
+
+// The graphs trained on: the first ones, all but the validation fraction (rounded down).
+std::int64_t training_graphs(std::int64_t graphs, const TrainOptions& options);
 
 TrainResult train_model(GraphModel& model, const io::GraphBatch& data, const TargetScaling& scaling,
                         const TrainOptions& options, nn::DType dtype);

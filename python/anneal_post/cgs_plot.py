@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from .fields import PostError
+from .fields import PostError, open_output, require_datasets
 from .render import save_png
 
 MAX_SCATTER = 20_000   # points in the predicted-against-exact panel (a random subset beyond)
@@ -75,15 +75,9 @@ def _columns(d, path: str, name: str, rows: int) -> np.ndarray:
 
 
 def plot_cgs(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120) -> str:
-    path = os.fspath(path)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise PostError(f"cannot open {path}: {e}") from None
+    path, f = open_output(path)
     with f:
-        for name in _REQUIRED:
-            if name not in f:
-                raise PostError(f"{path} is not an `anneal cgs eval` output: {name} is missing")
+        require_datasets(f, path, "an `anneal cgs eval` output", _REQUIRED)
         node_offsets = np.asarray(f["/node_offsets"][()], dtype=np.int64).ravel()
         edge_offsets = np.asarray(f["/edge_offsets"][()], dtype=np.int64).ravel()
         n_total = int(f["/targets"].shape[0]) if f["/targets"].ndim >= 1 else 0

@@ -160,6 +160,22 @@ def units_of(obj: h5py.HLObject) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def open_output(path: str | os.PathLike) -> tuple[str, h5py.File]:
+    """An anneal output opened for reading, with its path as text (the plots' entry point)."""
+    path = os.fspath(path)
+    try:
+        return path, h5py.File(path, "r")
+    except OSError as e:
+        raise PostError(f"cannot open {path}: {e}") from None
+
+
+def require_datasets(f: h5py.File, path: str, what: str, names) -> None:
+    """PostError naming the first of `names` that `f` lacks: "<path> is not <what>: <name> is missing"."""
+    for name in names:
+        if name not in f:
+            raise PostError(f"{path} is not {what}: {name} is missing")
+
+
 def _open(path: str) -> h5py.File:
     if not os.path.exists(path):
         raise PostError(f"no such file: {path}")

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .fields import PostError
+from .fields import open_output, require_datasets
 from .render import save_png
 
 
@@ -38,15 +38,10 @@ def _fold(positions, t, lo, length):
 
 
 def plot_lpinn(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120) -> str:
-    path = os.fspath(path)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise PostError(f"cannot open {path}: {e}") from None
+    path, f = open_output(path)
     with f:
-        for name in ("/grid/x", "/grid/t", "/fields/u", "/fields/error", "/history/loss"):
-            if name not in f:
-                raise PostError(f"{path} is not an `anneal lpinn train` output: {name} is missing")
+        require_datasets(f, path, "an `anneal lpinn train` output",
+                         ("/grid/x", "/grid/t", "/fields/u", "/fields/error", "/history/loss"))
         x, t = f["/grid/x"][:], f["/grid/t"][:]
         u, error = f["/fields/u"][:], f["/fields/error"][:]
         step, loss = f["/history/step"][:], f["/history/loss"][:]

@@ -18,26 +18,12 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .fields import PostError
+from .fields import PostError, open_output, require_datasets
 from .render import save_png
 
 FAILED_GREY = "0.6"  # particles that left the domain or met masked data
 _INTERFACE_STYLE = {"tnti": dict(color="k", linestyle="-", linewidth=1.2),
                     "internal": dict(color="w", linestyle="--", linewidth=1.0)}
-
-
-def _open(path: str | os.PathLike) -> tuple[str, h5py.File]:
-    path = os.fspath(path)
-    try:
-        return path, h5py.File(path, "r")
-    except OSError as e:
-        raise PostError(f"cannot open {path}: {e}") from None
-
-
-def _require(f: h5py.File, path: str, what: str, names) -> None:
-    for name in names:
-        if name not in f:
-            raise PostError(f"{path} is not {what}: {name} is missing")
 
 
 def _grid(f: h5py.File):
@@ -121,9 +107,9 @@ def _draw_interfaces(ax, interfaces, legend=True):
 def plot_ftle(path: str | os.PathLike, out: str | os.PathLike, case: int = 0, dpi: float = 120) -> str:
     """An `anneal ftle` output: the FTLE of case `case` (failed particles grey, interfaces on top),
     and the momentum-barrier fields (mean vorticity, barrier strength, active FTLE) where present."""
-    path, f = _open(path)
+    path, f = open_output(path)
     with f:
-        _require(f, path, "an `anneal ftle` output", ("/grid/x", "/grid/y"))
+        require_datasets(f, path, "an `anneal ftle` output", ("/grid/x", "/grid/y"))
         names = [n for n in ("/fields/ftle", "/fields/vorticity_mean", "/fields/barrier_strength",
                              "/fields/active_ftle") if n in f]
         if "/fields/ftle" not in names and "/fields/barrier_strength" not in names:
@@ -222,9 +208,9 @@ def plot_tnti(path: str | os.PathLike, out: str | os.PathLike, dpi: float = 120)
     labels, the forward FTLE at the largest T with the interfaces, and the conditional averages of
     the forward FTLE and the barrier strength against the signed distance to each interface (one
     curve per T / T_L; TNTI solid, internal interface dashed)."""
-    path, f = _open(path)
+    path, f = open_output(path)
     with f:
-        _require(f, path, "a turbulent/non-turbulent interface output", _TNTI_REQUIRED)
+        require_datasets(f, path, "a turbulent/non-turbulent interface output", _TNTI_REQUIRED)
         x, y, z = _grid(f)
         Ts = np.atleast_1d(f["/grid/t"][:]).astype(np.float64)
         if Ts.size == 0:

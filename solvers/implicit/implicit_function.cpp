@@ -62,11 +62,17 @@ struct LocalGraph {
   }
 };
 
-void warn_adjoint(const ImplicitReport& report, const char* what) {
-  if (!report.adjoint_converged)
+// Records how the adjoint solve went, and warns when it missed its tolerance.
+template <class Status>
+void record_adjoint(ImplicitReport& report, const Status& s, const char* what) {
+  report.adjoint_iterations = s.iterations;
+  report.adjoint_residual = s.residual;
+  report.adjoint_converged = s.converged;
+  report.backward_ran = true;
+  if (!s.converged)
     log::warn("{}: the adjoint solve stopped after {} iterations at relative residual {:.2e}; gradients are "
               "approximate",
-              what, report.adjoint_iterations, report.adjoint_residual);
+              what, s.iterations, s.residual);
 }
 
 }  // namespace
@@ -91,8 +97,10 @@ nn::Tensor custom_fixed_point(const ImplicitCondition& map, const nn::Tensor& x_
   nn::Tensor x_star = from_doubles(x, x_init);
   return nn::record(
       x_star, params,
-      [map, x_star, params, options, report](const nn::Tensor& g) {
-        const LocalGraph graph(map, x_star, params);
+      // The closure keeps a detached view of x*: the output itself would own the node that owns the
+      // closure, a reference cycle that would keep every batch's graph alive.
+      [map, x_saved = x_star.detach(), params, options, report](const nn::Tensor& g) {
+        const LocalGraph graph(map, x_saved, params);
         const std::vector<double> rhs = g.to_vector();
         std::vector<double> lambda = rhs;
         if (options.adjoint == AdjointMethod::fixed_point) {
@@ -101,23 +109,15 @@ nn::Tensor custom_fixed_point(const ImplicitCondition& map, const nn::Tensor& x_
             const std::vector<double> jt = graph.vjp_x(in);
             for (std::size_t i = 0; i < out.size(); ++i) out[i] = rhs[i] + jt[i];
           };
-          const FixedPointStatus s = iterate_fixed_point(step, lambda, options.adjoint_iteration);
-          report->adjoint_iterations = s.iterations;
-          report->adjoint_residual = s.residual;
-          report->adjoint_converged = s.converged;
+          record_adjoint(*report, iterate_fixed_point(step, lambda, options.adjoint_iteration), "custom_fixed_point");
         } else {
           // (I − ∂T/∂x)ᵀ λ = g
           auto apply = [&](std::span<const double> in, std::span<double> out) {
             const std::vector<double> jt = graph.vjp_x(in);
             for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] - jt[i];
           };
-          const GmresStatus s = gmres(apply, rhs, lambda, options.adjoint_gmres);
-          report->adjoint_iterations = s.iterations;
-          report->adjoint_residual = s.residual;
-          report->adjoint_converged = s.converged;
+          record_adjoint(*report, gmres(apply, rhs, lambda, options.adjoint_gmres), "custom_fixed_point");
         }
-        report->backward_ran = true;
-        warn_adjoint(*report, "custom_fixed_point");
         return graph.vjp_params(lambda, 1.0, params.size());
       },
       "custom_fixed_point");
@@ -136,8 +136,8 @@ nn::Tensor custom_root(const ImplicitCondition& condition, const RootSolver& sol
                nn::to_string(x_star.shape()), nn::to_string(x_init.shape()));
   return nn::record(
       x_star, params,
-      [condition, x_star, params, options, report](const nn::Tensor& g) {
-        const LocalGraph graph(condition, x_star, params);
+      [condition, x_saved = x_star.detach(), params, options, report](const nn::Tensor& g) {  // no cycle, as above
+        const LocalGraph graph(condition, x_saved, params);
         const std::vector<double> rhs = g.to_vector();
         std::vector<double> mu(rhs.size(), 0.0);
         // (∂F/∂x)ᵀ μ = g
@@ -145,12 +145,7 @@ nn::Tensor custom_root(const ImplicitCondition& condition, const RootSolver& sol
           const std::vector<double> jt = graph.vjp_x(in);
           std::copy(jt.begin(), jt.end(), out.begin());
         };
-        const GmresStatus s = gmres(apply, rhs, mu, options.adjoint_gmres);
-        report->adjoint_iterations = s.iterations;
-        report->adjoint_residual = s.residual;
-        report->adjoint_converged = s.converged;
-        report->backward_ran = true;
-        warn_adjoint(*report, "custom_root");
+        record_adjoint(*report, gmres(apply, rhs, mu, options.adjoint_gmres), "custom_root");
         return graph.vjp_params(mu, -1.0, params.size());
       },
       "custom_root");

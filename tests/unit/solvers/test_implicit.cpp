@@ -242,3 +242,20 @@ TEST_CASE("GMRES solves a non-symmetric system to its tolerance, across restarts
   const Eigen::VectorXd exact = a.partialPivLu().solve(Eigen::Map<Eigen::VectorXd>(b.data(), n));
   for (int i = 0; i < n; ++i) CHECK(x[i] == Approx(exact(i)).margin(1e-10));
 }
+
+TEST_CASE("an implicit layer's graph is freed once its outputs are gone (no reference cycle)", "[implicit]") {
+  RandomStream rng(11, 0);
+  const nn::EdgeIndex g = awkward_graph();
+  const Tensor w = contracting_weights(g, 1, rng).set_requires_grad();
+  std::weak_ptr<nn::TensorImpl> watched;
+  {
+    const Tensor b = nn::mul(Tensor::uniform({kNodes, 1}, -1, 1, rng, DType::f64).set_requires_grad(), 2.0);
+    watched = b.impl_ptr();
+    const Tensor x = solvers::custom_fixed_point(
+        [&](const Tensor& xs, const std::vector<Tensor>& p) { return sparse_map(g, xs, p[0], p[1], 0.5); },
+        Tensor::zeros({kNodes, 1}, DType::f64), {w, b});
+    nn::sum(x).backward();
+    CHECK(!watched.expired());
+  }
+  CHECK(watched.expired());
+}
