@@ -6,6 +6,9 @@ file: CGS (γ = 1, the smooth softmax·tanh contraction: anneal's default), CGS 
 (γ = 0.5, clipped logits divided by the in-degree), the explicit message-passing stack (mpnn) and the
 implicit GNN (ignn). Metric: MSE of the non-dimensional pressure (and MAPE), per test size.
 
+Other systems: CGS and mpnn on heat networks, PageRank (trained on 50–200 nodes, tested on 400) and
+the paper's random MDPs (test MSE; MDPs also the policy accuracy).
+
 Cost against size: one pore network each of 10³ … 10⁵ nodes, the forward pass of each model
 (`anneal cgs eval`, its own timing of the forward pass, median of REPEATS) and the process's peak
 resident memory; for CGS the fixed-point solve runs Anderson at every size, so the figure per edge
@@ -64,10 +67,34 @@ def attrs(path):
         return {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
 
 
-def generate(anneal, out, graphs, nodes, seed):
+def generate(anneal, out, graphs, nodes, seed, system="pore"):
     if not out.exists():
-        run([anneal, "cgs", "generate", "--system", "pore", "--graphs", graphs, "--nodes", nodes, "--seed", seed,
-             "-o", out])
+        cmd = [anneal, "cgs", "generate", "--system", system, "--graphs", graphs, "--seed", seed, "-o", out]
+        run(cmd + (["--nodes", nodes] if nodes else []))
+    return out
+
+
+# The other systems: train on small graphs, test on larger ones (MDPs: the paper's one distribution).
+SYSTEMS = [("heat", "50:200", "400"), ("pagerank", "50:200", "400"), ("mdp", None, None)]
+
+
+def other_systems(anneal, work, epochs):
+    """CGS and mpnn on heat networks, PageRank and MDPs: test MSE, MAPE and (MDPs) policy accuracy."""
+    out = {}
+    for system, train_nodes, test_nodes in SYSTEMS:
+        train = generate(anneal, work / f"{system}_train.h5", 200, train_nodes, 1, system)
+        test = generate(anneal, work / f"{system}_test.h5", 50, test_nodes, 2, system)
+        out[system] = {}
+        for label in ("cgs", "mpnn"):
+            model = work / f"{system}_{label}.h5"
+            run([anneal, "cgs", "train", "--data", train, "-o", model, "--epochs", epochs, "--quiet", "--model", label])
+            ev = work / f"{system}_{label}_eval.h5"
+            run([anneal, "cgs", "eval", "--model", model, "--data", test, "-o", ev, "--no-plot"])
+            e = attrs(ev)
+            out[system][label] = {"mse": e["mse"], "mape": e["mape"], "policy_accuracy": e.get("policy_accuracy"),
+                                  "train_seconds": attrs(model)["train_seconds"]}
+            print(f"{system} {label}: MSE {e['mse']:.3e}, MAPE {e['mape']:.3e}"
+                  + (f", policy accuracy {e['policy_accuracy']:.3f}" if "policy_accuracy" in e else ""), flush=True)
     return out
 
 
@@ -80,6 +107,8 @@ def main():
     ap.add_argument("--work", default=None, help="keep data and models here (default: a temporary directory)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--render", action="store_true", help="only rewrite cgs.md from bench/results/cgs.json")
+    ap.add_argument("--systems-only", action="store_true",
+                    help="only the other systems (heat, PageRank, MDP), added to bench/results/cgs.json")
     args = ap.parse_args()
     if args.render:
         results = json.loads((ROOT / "bench/results/cgs.json").read_text())
@@ -92,6 +121,12 @@ def main():
     mode = "quick" if args.quick else "full"
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="anneal-bench-cgs-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.systems_only:
+        results = json.loads((ROOT / "bench/results/cgs.json").read_text())
+        results["systems"] = other_systems(anneal, work, epochs)
+        (ROOT / "bench/results/cgs.json").write_text(json.dumps(results, indent=2) + "\n")
+        (ROOT / "bench/results/cgs.md").write_text(markdown(results))
+        return
 
     # Data: one training file, four test sizes, one network per scaling size.
     train = generate(anneal, work / "train.h5", 200, "50:200", 1)
@@ -185,6 +220,7 @@ def main():
         except ImportError as e:
             results["peer"] = {"error": f"peer not available: {e}"}
 
+    results["systems"] = other_systems(anneal, work, epochs)
     out_dir = ROOT / "bench/results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "cgs.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -222,6 +258,14 @@ def markdown(r):
             lines.append(f"| {label} | {x['nodes']} | {x['edges']} | {x['seconds']:.3f} | {x['peak_rss_mib']:.0f} | "
                          f"{x['iterations'] or '—'} | {x['ns_per_edge']:.0f} | {per_iteration} |")
         lines.append(f"| {label}: log-log slope of seconds against edges | | | {slope(rows):.2f} | | | | |")
+    if r.get("systems"):
+        lines += ["", "Other systems, CGS beside mpnn (same training; heat and PageRank trained on 50–200 nodes and tested on "
+                  "400, MDPs on the paper's distribution, 20–49 states):", "",
+                  "| system | model | test MSE | MAPE | policy accuracy |", "|---|---|---|---|---|"]
+        for system, models in r["systems"].items():
+            for label, m in models.items():
+                acc = f"{m['policy_accuracy']:.3f}" if m.get("policy_accuracy") is not None else ""
+                lines.append(f"| {system} | {label} | {m['mse']:.2e} | {m['mape']:.2e} | {acc} |")
     peer = r.get("peer", {})
     if "error" in peer:
         lines += ["", f"PyTorch peer: {peer['error']}"]
