@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -30,8 +29,14 @@ FixedPointStatus iterate_fixed_point(const VectorMap& map, std::span<double> x, 
   Vector gx(n), f(n);
   Eigen::Map<Vector> xv(x.data(), static_cast<Eigen::Index>(n));
   const bool anderson = options.method == FixedPointMethod::anderson && options.anderson_memory > 0;
-  // Differences of successive residuals f = g(x) − x and of successive map values, newest last.
-  std::deque<Vector> delta_f, delta_g;
+  // Differences of successive residuals f = g(x) − x and of successive map values, kept as the
+  // columns of two n × m matrices used as rings (the least squares does not care about column
+  // order), with their Gram matrix updated one row and column per iteration: O(m n) work per
+  // iteration instead of rebuilding both matrices and the whole Gram matrix (O(m² n)).
+  const Eigen::Index memory = anderson ? options.anderson_memory : 0;
+  const auto rows = static_cast<Eigen::Index>(n);
+  Eigen::MatrixXd delta_f(rows, memory), delta_g(rows, memory), gram(memory, memory);
+  Eigen::Index filled = 0, next = 0;
   Vector previous_f, previous_g;
   FixedPointStatus status;
   for (std::int64_t k = 0; k < options.max_iterations; ++k) {
@@ -51,31 +56,26 @@ FixedPointStatus iterate_fixed_point(const VectorMap& map, std::span<double> x, 
       continue;
     }
     if (k > 0) {
-      delta_f.push_back(f - previous_f);
-      delta_g.push_back(gx - previous_g);
-      if (static_cast<int>(delta_f.size()) > options.anderson_memory) {
-        delta_f.pop_front();
-        delta_g.pop_front();
-      }
+      delta_f.col(next) = f - previous_f;
+      delta_g.col(next) = gx - previous_g;
+      filled = std::min(filled + 1, memory);
+      const Eigen::VectorXd row = delta_f.leftCols(filled).transpose() * delta_f.col(next);
+      gram.block(next, 0, 1, filled) = row.transpose();
+      gram.block(0, next, filled, 1) = row;
+      next = (next + 1) % memory;
     }
     previous_f = f;
     previous_g = gx;
-    if (delta_f.empty()) {
+    if (filled == 0) {
       xv = gx;
       continue;
     }
-    // min_c ‖f − ΔF c‖ by regularised normal equations (m ≤ a handful of columns).
-    const auto m = static_cast<Eigen::Index>(delta_f.size());
-    Eigen::MatrixXd dF(static_cast<Eigen::Index>(n), m), dG(static_cast<Eigen::Index>(n), m);
-    for (Eigen::Index j = 0; j < m; ++j) {
-      dF.col(j) = delta_f[static_cast<std::size_t>(j)];
-      dG.col(j) = delta_g[static_cast<std::size_t>(j)];
-    }
-    Eigen::MatrixXd gram = dF.transpose() * dF;
-    const double ridge = options.anderson_regularization * std::max(gram.diagonal().maxCoeff(), 1e-300);
-    gram.diagonal().array() += ridge;
-    const Eigen::VectorXd c = gram.ldlt().solve(dF.transpose() * f);
-    xv = gx - dG * c;
+    // min_c ‖f − ΔF c‖ by regularised normal equations (m is small).
+    Eigen::MatrixXd system = gram.topLeftCorner(filled, filled);
+    const double ridge = options.anderson_regularization * std::max(system.diagonal().maxCoeff(), 1e-300);
+    system.diagonal().array() += ridge;
+    const Eigen::VectorXd c = system.ldlt().solve(delta_f.leftCols(filled).transpose() * f);
+    xv = gx - delta_g.leftCols(filled) * c;
   }
   status.converged = false;
   return status;
