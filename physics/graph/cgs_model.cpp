@@ -70,8 +70,10 @@ nn::Tensor CgsModel::forward(const GraphInput& input) const {
 }
 
 SolveDiagnostics CgsModel::diagnostics() const {
-  return {report_->forward_iterations, report_->adjoint_iterations, report_->forward_residual,
-          report_->adjoint_residual, report_->forward_converged && report_->adjoint_converged};
+  SolveDiagnostics d{report_->forward_iterations, report_->adjoint_iterations, report_->forward_residual,
+                     report_->adjoint_residual, report_->forward_converged && report_->adjoint_converged};
+  d.amplification = report_->amplification;
+  return d;
 }
 
 }  // namespace anneal::physics::graph

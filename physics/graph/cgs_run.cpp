@@ -17,6 +17,8 @@
 namespace anneal::physics::graph {
 namespace {
 
+constexpr double kAmplificationWarning = 1e3;
+
 std::string names_json(const std::vector<std::string>& names) { return nlohmann::json(names).dump(); }
 
 std::vector<std::string> names_from(const io::H5File& file, const char* name) {
@@ -185,6 +187,12 @@ Metrics run_eval(const EvalRunOptions& options) {
   if (!m.prediction.worst.converged)
     log::warn("a fixed-point solve missed its tolerance (relative residual {:.2e} after {} iterations)",
               m.prediction.worst.forward_residual, m.prediction.worst.forward_iterations);
+  // A contraction with factor close to 1 on these graphs: the answer amplifies b by this much, so it
+  // is ill-conditioned (typical of an under-trained model with γ = 1 whose gates saturated).
+  if (m.prediction.worst.amplification > kAmplificationWarning)
+    log::warn("the learned maps amplify their input up to {:.1e}× on these graphs (nearly singular): the "
+              "predictions are ill-conditioned; train longer, or use a smaller --gamma",
+              m.prediction.worst.amplification);
 
   std::vector<double> graph_mse(static_cast<std::size_t>(m.graphs));
   const auto t = static_cast<std::size_t>(batch.target_dim());
@@ -216,6 +224,7 @@ Metrics run_eval(const EvalRunOptions& options) {
     file.set_attribute("/", "forward_iterations", m.prediction.worst.forward_iterations);
     file.set_attribute("/", "forward_residual", m.prediction.worst.forward_residual);
     file.set_attribute("/", "converged", std::int64_t{m.prediction.worst.converged ? 1 : 0});
+    file.set_attribute("/", "amplification", m.prediction.worst.amplification);
     io::write_provenance(file, options.provenance);
     file.close();
   }

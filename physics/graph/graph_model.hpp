@@ -70,6 +70,7 @@ struct SolveDiagnostics {
   std::int64_t forward_iterations = 0, adjoint_iterations = 0;
   double forward_residual = 0, adjoint_residual = 0;
   bool converged = true;
+  double amplification = 0;  // cgs: ‖x*‖∞ / ‖b‖∞ (solvers/implicit/linear_fixed_point.hpp)
 };
 
 class GraphModel : public nn::Module {

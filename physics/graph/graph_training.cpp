@@ -41,6 +41,7 @@ void worst_of(SolveDiagnostics& worst, const SolveDiagnostics& d) {
   worst.forward_residual = std::max(worst.forward_residual, d.forward_residual);
   worst.adjoint_residual = std::max(worst.adjoint_residual, d.adjoint_residual);
   worst.converged = worst.converged && d.converged;
+  worst.amplification = std::max(worst.amplification, d.amplification);
 }
 
 }  // namespace

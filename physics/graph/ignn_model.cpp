@@ -1,11 +1,17 @@
 #include "physics/graph/ignn_model.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "nn/ops.hpp"
 #include "nn/ops_index.hpp"
 
 namespace anneal::physics::graph {
+
+namespace {
+constexpr double kF32Tolerance = 1e-5;
+}  // namespace
 
 IgnnModel::IgnnModel(const ModelOptions& options, const ModelSizes& sizes, RandomStream& rng)
     : options_(options), edge_in_(sizes.edge_in), report_(std::make_shared<solvers::ImplicitReport>()) {
@@ -40,7 +46,10 @@ nn::Tensor IgnnModel::forward(const GraphInput& input) const {
   };
   solvers::ImplicitOptions implicit;
   implicit.forward = options_.ignn_iteration;
-  implicit.adjoint_iteration = options_.ignn_iteration;
+  // The map runs in the model's dtype: in f32 its rounding (~1e-7 relative) is a floor no iteration
+  // gets below, so a tighter tolerance would only run into the iteration cap.
+  if (options_.dtype == nn::DType::f32) implicit.forward.tolerance = std::max(implicit.forward.tolerance, kF32Tolerance);
+  implicit.adjoint_iteration = implicit.forward;
   const nn::Tensor x =
       solvers::custom_fixed_point(layer, nn::Tensor::zeros(b.shape(), options_.dtype), {w, b}, implicit, report_);
   return decoder_->forward(x);

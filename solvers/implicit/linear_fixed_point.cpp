@@ -72,6 +72,7 @@ void apply_map(const CompressedRows& rows, const std::vector<double>& w, double 
 struct HeadSolve {
   FixedPointStatus status;
   double residual = 0;
+  double amplification = 0;  // max|x| / max|b|
 };
 
 // Solves x = γ A x + b (A given by `rows`) with `method`; x holds the initial guess on entry.
@@ -117,6 +118,12 @@ HeadSolve solve_head(const CompressedRows& rows, const std::vector<double>& w, d
     x2 += x[i] * x[i];
   }
   result.residual = std::sqrt(r2) / std::max(std::sqrt(x2), iteration.absolute_floor);
+  double x_max = 0, b_max = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    x_max = std::max(x_max, std::abs(x[i]));
+    b_max = std::max(b_max, std::abs(b[i]));
+  }
+  result.amplification = b_max > 0 ? x_max / b_max : 0.0;
   // An iteration judged itself on its last step; a direct solve is judged on this residual.
   if (method == LinearSolveMethod::direct) result.status.converged = result.residual <= std::max(iteration.tolerance, 1e-10);
   return result;
@@ -128,29 +135,35 @@ std::vector<double> column_of(const std::vector<double>& data, std::int64_t rows
   return out;
 }
 
-// Solves every head (in parallel) and gathers the worst status.
-std::vector<double> solve_heads(const CompressedRows& rows, const std::vector<double>& weights,
-                                const std::vector<double>& rhs, std::int64_t n, std::int64_t e, std::int64_t heads,
-                                double gamma, LinearSolveMethod method, const FixedPointOptions& iteration,
-                                std::int64_t& iterations, double& residual, bool& converged) {
-  std::vector<double> solution(static_cast<std::size_t>(n * heads));
+// Every head's solution ([N, H], row-major) and the worst status over the heads.
+struct HeadsSolved {
+  std::vector<double> solution;
+  std::int64_t iterations = 0;
+  double residual = 0, amplification = 0;
+  bool converged = true;
+};
+
+// Solves every head (in parallel).
+HeadsSolved solve_heads(const CompressedRows& rows, const std::vector<double>& weights, const std::vector<double>& rhs,
+                        std::int64_t n, std::int64_t e, std::int64_t heads, double gamma, LinearSolveMethod method,
+                        const FixedPointOptions& iteration) {
+  HeadsSolved out;
+  out.solution.resize(static_cast<std::size_t>(n * heads));
   std::vector<HeadSolve> solves(static_cast<std::size_t>(heads));
   tbb::parallel_for(std::int64_t{0}, heads, [&](std::int64_t h) {
     const std::vector<double> w = column_of(weights, e, heads, h);
     const std::vector<double> b = column_of(rhs, n, heads, h);
     std::vector<double> x = b;  // x₀ = b: the first Picard step from 0
     solves[static_cast<std::size_t>(h)] = solve_head(rows, w, gamma, b, x, method, iteration);
-    for (std::int64_t i = 0; i < n; ++i) solution[static_cast<std::size_t>(i * heads + h)] = x[static_cast<std::size_t>(i)];
+    for (std::int64_t i = 0; i < n; ++i) out.solution[static_cast<std::size_t>(i * heads + h)] = x[static_cast<std::size_t>(i)];
   });
-  iterations = 0;
-  residual = 0;
-  converged = true;
   for (const HeadSolve& s : solves) {
-    iterations = std::max(iterations, s.status.iterations);
-    residual = std::max(residual, s.residual);
-    converged = converged && s.status.converged;
+    out.iterations = std::max(out.iterations, s.status.iterations);
+    out.residual = std::max(out.residual, s.residual);
+    out.amplification = std::max(out.amplification, s.amplification);
+    out.converged = out.converged && s.status.converged;
   }
-  return solution;
+  return out;
 }
 
 }  // namespace
@@ -182,9 +195,13 @@ nn::Tensor linear_fixed_point(const nn::EdgeIndex& edges, const nn::Tensor& weig
 
   auto forward_rows = std::make_shared<CompressedRows>(edges.dst, edges.src, n);
   const std::vector<double> w = weights.to_vector();
-  std::vector<double> x = solve_heads(*forward_rows, w, bias.to_vector(), n, e, heads, gamma, options.forward,
-                                      options.iteration, report->forward_iterations, report->forward_residual,
-                                      report->forward_converged);
+  HeadsSolved forward = solve_heads(*forward_rows, w, bias.to_vector(), n, e, heads, gamma, options.forward,
+                                    options.iteration);
+  report->forward_iterations = forward.iterations;
+  report->forward_residual = forward.residual;
+  report->forward_converged = forward.converged;
+  report->amplification = forward.amplification;
+  std::vector<double> x = std::move(forward.solution);
   if (!report->forward_converged)
     log::warn("linear fixed point ({}): stopped after {} iterations at relative residual {:.2e}",
               to_string(options.forward), report->forward_iterations, report->forward_residual);
@@ -198,9 +215,12 @@ nn::Tensor linear_fixed_point(const nn::EdgeIndex& edges, const nn::Tensor& weig
       [edges_copy, x_star, w, n, e, heads, gamma, options, report, dtype = bias.dtype()](const nn::Tensor& g) {
         // (I − γA)ᵀ λ = g is the fixed point λ = γAᵀλ + g: Aᵀ has rows by src and columns by dst.
         const CompressedRows transposed(edges_copy->src, edges_copy->dst, n);
-        const std::vector<double> lambda =
-            solve_heads(transposed, w, g.to_vector(), n, e, heads, gamma, options.adjoint, options.iteration,
-                        report->adjoint_iterations, report->adjoint_residual, report->adjoint_converged);
+        const HeadsSolved adjoint =
+            solve_heads(transposed, w, g.to_vector(), n, e, heads, gamma, options.adjoint, options.iteration);
+        report->adjoint_iterations = adjoint.iterations;
+        report->adjoint_residual = adjoint.residual;
+        report->adjoint_converged = adjoint.converged;
+        const std::vector<double>& lambda = adjoint.solution;
         report->backward_ran = true;
         if (!report->adjoint_converged)
           log::warn("linear fixed point adjoint ({}): stopped after {} iterations at relative residual {:.2e}",

@@ -45,6 +45,9 @@ struct LinearFixedPointReport {
   double forward_residual = 0, adjoint_residual = 0;
   bool forward_converged = true, adjoint_converged = true;
   bool backward_ran = false;
+  // max_h ‖x_h‖∞ / ‖b_h‖∞: how far the map amplifies its input. A contraction by factor q bounds it
+  // by 1/(1 − q); a large value means a map close to singular, whose answer is ill-conditioned.
+  double amplification = 0;
 };
 
 // edges: ids in [0, N); weights [E, H]; bias [N, H] -> x [N, H]. Differentiable in weights and bias.

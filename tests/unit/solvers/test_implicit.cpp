@@ -259,3 +259,18 @@ TEST_CASE("an implicit layer's graph is freed once its outputs are gone (no refe
   }
   CHECK(watched.expired());
 }
+
+TEST_CASE("the amplification reported is ‖x‖∞/‖b‖∞, 1/(1 − γw) for one node with a self-loop", "[implicit]") {
+  nn::EdgeIndex loop;
+  loop.src = {0};
+  loop.dst = {0};
+  for (auto method : {solvers::LinearSolveMethod::direct, solvers::LinearSolveMethod::anderson}) {
+    solvers::LinearFixedPointOptions options;
+    options.forward = method;
+    auto report = std::make_shared<solvers::LinearFixedPointReport>();
+    const Tensor x = solvers::linear_fixed_point(loop, Tensor::full({1, 1}, 0.999, DType::f64),
+                                                 Tensor::full({1, 1}, -2.0, DType::f64), 1.0, options, report);
+    CHECK(x.item() == Approx(-2000.0).epsilon(1e-9));
+    CHECK(report->amplification == Approx(1000.0).epsilon(1e-9));
+  }
+}
