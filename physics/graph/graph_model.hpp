@@ -48,9 +48,9 @@ struct ModelOptions {
   double gamma = 1.0;  // the authors fix 0.5; see docs/cgs.md for the measured difference
   Contraction contraction = Contraction::softmax;
   // Forward and adjoint solves. A trained map's contraction factor can sit close to 1 on large graphs:
-  // on a 10⁵-pore network Anderson needed 2611 iterations with memory 5 (9.6 s), 634 with memory 10
-  // (4.9 s) and 446 with memory 20 (5.7 s: each iteration mixes more). Hence memory 10, and a cap that
-  // only a failing solve reaches.
+  // for two trained models on a 10⁵-pore network Anderson needed 2611 and 652 iterations with memory
+  // 5, 634 and 544 with memory 10, 446 and 539 with memory 20, whose iterations cost more (2.7 s
+  // against 3.4 s for the second model). Hence memory 10, and a cap only a failing solve reaches.
   solvers::LinearFixedPointOptions solver{.iteration = {.max_iterations = 10000, .anderson_memory = 10}};
   // ignn
   double kappa = 0.95;  // ‖W‖_∞ ≤ κ (with a row-stochastic adjacency, the map contracts by κ)
