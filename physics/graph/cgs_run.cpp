@@ -108,6 +108,8 @@ TrainRunResult run_train(const TrainRunOptions& options) {
   result.train = train_model(*model, data, scaling, options.train, options.model.dtype);
 
   const std::string system = system_of(options.data);
+  // The model file takes the checkpoint layout so that every nn tool reads it; `cgs train` does not
+  // resume, so the optimizer state stored is a fresh one's, not the trainer's.
   nn::Adam optimizer(model->parameters());
   const TrainHistory& h = result.train.history;
   nn::save_checkpoint(
