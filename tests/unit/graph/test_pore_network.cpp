@@ -3,7 +3,6 @@
 // diameters, Hagen–Poiseuille conductances and scale-free features.
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -219,14 +218,11 @@ TEST_CASE("Tiny pore networks still have an inlet and an outlet", "[graph][pore]
   }
 }
 
-TEST_CASE("A pore network of 1e5 pores generates and solves in seconds", "[graph][pore]") {
-  const auto t0 = std::chrono::steady_clock::now();
+// No wall-time check (timings live in bench/cgs): the largest size the issue asks for, solved to
+// round-off and conserving mass.
+TEST_CASE("A pore network of 1e5 pores solves to round-off and conserves mass", "[graph][pore]") {
   anneal::RandomStream rng(12, 0);
   const PoreNetwork net = make_pore_network(100000, PoreNetworkOptions{}, rng);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  WARN("pore network, 1e5 pores (" << net.dropped << " dropped), " << net.throats.size()
-                                   << " throats: generated and solved in " << seconds << " s, relative residual "
-                                   << net.residual);
   CHECK(net.residual < 1e-12);
   const std::vector<double> out = net_outflow(net);
   double inflow = 0, outflow = 0;

@@ -1,7 +1,6 @@
 // Random geometric graphs: the cell list finds exactly the pairs a brute-force search finds, and
 // interior points have the mean degree the radius was chosen for.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cmath>
 #include <numbers>
 
@@ -61,12 +60,10 @@ TEST_CASE("Interior points of a random geometric graph have the requested mean d
   CHECK(mean == Approx(k * (n - 1) / n).margin(5 * std::sqrt(k / static_cast<double>(interior))));
 }
 
-TEST_CASE("A random geometric graph of 1e5 nodes takes well under a second", "[graph][rgg]") {
+// No wall-time check (timings live in bench/cgs): at the largest size the issue asks for, the mean
+// degree stays near its target despite the faces.
+TEST_CASE("A random geometric graph of 1e5 nodes keeps its mean degree", "[graph][rgg]") {
   anneal::RandomStream rng(5, 0);
-  const auto t0 = std::chrono::steady_clock::now();
   const GeometricGraph g = random_geometric_graph(100000, 6, rng);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  WARN("random geometric graph, 1e5 nodes, " << g.pairs.size() << " pairs: " << seconds << " s");
-  CHECK(seconds < 1.0);
   CHECK(static_cast<double>(g.pairs.size()) > 0.7 * 3 * 100000);  // mean degree > 4.2 despite the faces
 }
