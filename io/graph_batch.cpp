@@ -222,6 +222,22 @@ void write_graph_batch(H5File& file, const GraphBatch& batch, std::string_view r
   }
 }
 
+namespace {
+
+// <root>/<kind>_features with one row per node or edge (`rows`, where <kind>_offsets end) and its
+// column names.
+void read_features(const H5File& file, std::string_view root, const std::string& kind, std::int64_t rows,
+                   std::vector<double>& values, std::vector<std::string>& names) {
+  const std::string name = kind + "_features", path = full_path(root, name);
+  Array<double> table = read_table(file, path);
+  ANNEAL_CHECK(static_cast<std::int64_t>(table.shape[0]) == rows, "'{}': {}_offsets end at {}, but {} has {} rows (one per {})",
+               file.path().string(), kind, rows, dataset_name(root, name), table.shape[0], kind);
+  names = read_names(file, path, table.shape[1], kind + "_feature_");
+  values = std::move(table.data);
+}
+
+}  // namespace
+
 GraphBatch read_graph_batch(const H5File& file, std::string_view root) {
   const std::string where = file.path().string();
   GraphBatch b;
@@ -234,13 +250,7 @@ GraphBatch read_graph_batch(const H5File& file, std::string_view root) {
   check_offsets(b.node_offsets, where, dataset_name(root, "node_offsets"), graphs);
   check_offsets(b.edge_offsets, where, dataset_name(root, "edge_offsets"), graphs);
 
-  const std::string nf = full_path(root, "node_features");
-  Array<double> node_features = read_table(file, nf);
-  ANNEAL_CHECK(static_cast<std::int64_t>(node_features.shape[0]) == b.num_nodes(),
-               "'{}': node_offsets end at {}, but {} has {} rows (one per node)", where, b.num_nodes(),
-               dataset_name(root, "node_features"), node_features.shape[0]);
-  b.node_feature_names = read_names(file, nf, node_features.shape[1], "node_feature_");
-  b.node_features = std::move(node_features.data);
+  read_features(file, root, "node", b.num_nodes(), b.node_features, b.node_feature_names);
 
   const std::string ei = full_path(root, "edge_index");
   require_dataset(file, ei, {DType::i64, DType::i32}, {kAny, 2});
@@ -249,15 +259,8 @@ GraphBatch read_graph_batch(const H5File& file, std::string_view root) {
                "'{}': edge_offsets end at {}, but {} has {} rows (one per edge)", where, b.num_edges(),
                dataset_name(root, "edge_index"), b.edge_index.size() / 2);
 
-  const std::string ef = full_path(root, "edge_features");
-  if (file.exists(ef)) {
-    Array<double> edge_features = read_table(file, ef);
-    ANNEAL_CHECK(static_cast<std::int64_t>(edge_features.shape[0]) == b.num_edges(),
-                 "'{}': edge_offsets end at {}, but {} has {} rows (one per edge)", where, b.num_edges(),
-                 dataset_name(root, "edge_features"), edge_features.shape[0]);
-    b.edge_feature_names = read_names(file, ef, edge_features.shape[1], "edge_feature_");
-    b.edge_features = std::move(edge_features.data);
-  }
+  if (file.exists(full_path(root, "edge_features")))
+    read_features(file, root, "edge", b.num_edges(), b.edge_features, b.edge_feature_names);
 
   // Targets are optional: a file to predict on need not have them.
   const std::string t = full_path(root, "targets");

@@ -357,9 +357,7 @@ def cgs_forward_sparse(graph, heads=8, hidden=32, gamma=None, tol=1e-10, max_ite
     or "csr" (block-diagonal CSR matrix of all heads, torch.sparse.mm; about 4x slower at 10^5 nodes).
     Seconds of the encoder, the solve and the decoder go to cgs_forward_sparse.last_phases; A, b, h
     and x of the last call to cgs_forward_sparse.last_maps."""
-    t = tensors or _tensors(graph)
-    weights = weights or _weights_for(graph, heads, hidden, seed)
-    gamma = weights.get("gamma", 1.0) if gamma is None else gamma
+    t, weights, gamma = _inputs(graph, tensors, weights, heads, hidden, seed, gamma)
     start = time.perf_counter()
     with torch.no_grad():
         A, b, h = encode(weights, t)
@@ -420,9 +418,7 @@ def cgs_forward_dense(graph, heads=8, hidden=32, gamma=None, seed=0, budget_byte
     if need > budget_bytes:
         return None, (f"dense A would need {need / GIB:.1f} GiB (2 × {heads} heads × n² × 8 bytes, "
                       f"n = {int(np.diff(graph['node_offsets']).max())}) > budget {budget_bytes / GIB:.1f} GiB")
-    t = tensors or _tensors(graph)
-    weights = weights or _weights_for(graph, heads, hidden, seed)
-    gamma = weights.get("gamma", 1.0) if gamma is None else gamma
+    t, weights, gamma = _inputs(graph, tensors, weights, heads, hidden, seed, gamma)
     start = time.perf_counter()
     with torch.no_grad():
         A, b, h = encode(weights, t)
@@ -447,6 +443,13 @@ def cgs_forward_dense(graph, heads=8, hidden=32, gamma=None, seed=0, budget_byte
     done = time.perf_counter()
     cgs_forward_dense.last_phases = {"encode": encoded - start, "solve": solved - encoded, "decode": done - solved}
     return y.numpy(), 1
+
+
+def _inputs(graph, tensors, weights, heads, hidden, seed, gamma):
+    """The graph as tensors, the weights (random ones of this size unless given) and γ (the model's unless given)."""
+    t = tensors or _tensors(graph)
+    weights = weights or _weights_for(graph, heads, hidden, seed)
+    return t, weights, weights.get("gamma", 1.0) if gamma is None else gamma
 
 
 def _weights_for(graph, heads, hidden, seed):

@@ -31,13 +31,8 @@ void require_same(const std::vector<std::string>& model, const std::vector<std::
                nlohmann::json(data).dump(), model_file.string(), nlohmann::json(model).dump());
 }
 
-io::GraphBatch read_batch(const std::filesystem::path& path) {
-  const auto file = io::H5File::open_read(path);
-  return io::read_graph_batch(file);
-}
-
-std::string system_of(const std::filesystem::path& path) {
-  const auto file = io::H5File::open_read(path);
+// The generator's name for the batch (`anneal cgs generate` writes it), "user" otherwise.
+std::string system_of(const io::H5File& file) {
   return file.has_attribute("/", "system") ? file.string_attribute("/", "system") : std::string("user");
 }
 
@@ -68,13 +63,12 @@ double policy_accuracy(const io::GraphBatch& batch, const GraphExtras& extras, c
   return static_cast<double>(right) / static_cast<double>(batch.num_nodes());
 }
 
-double mdp_discount(const std::filesystem::path& data) {
-  const auto file = io::H5File::open_read(data);
+double mdp_discount(const io::H5File& file) {
   ANNEAL_CHECK(file.has_attribute("/meta", "config"), "'{}': an MDP batch needs /meta config with mdp.discount",
-               data.string());
+               file.path().string());
   const auto config = nlohmann::json::parse(file.string_attribute("/meta", "config"));
   ANNEAL_CHECK(config.contains("mdp") && config["mdp"].contains("discount"), "'{}': /meta config has no mdp.discount",
-               data.string());
+               file.path().string());
   return config["mdp"]["discount"].get<double>();
 }
 
@@ -94,7 +88,9 @@ double mean_absolute_percentage_error(const std::vector<double>& prediction, con
 }
 
 TrainRunResult run_train(const TrainRunOptions& options) {
-  const io::GraphBatch data = read_batch(options.data);
+  const auto input = io::H5File::open_read(options.data);
+  const io::GraphBatch data = io::read_graph_batch(input);
+  const std::string system = system_of(input);
   const ModelSizes sizes{data.node_feature_dim(), data.edge_feature_dim(), data.target_dim()};
   RandomStream init(options.init_seed, 0x1417);
   std::shared_ptr<GraphModel> model = make_model(options.model, sizes, init);
@@ -107,7 +103,6 @@ TrainRunResult run_train(const TrainRunOptions& options) {
   result.parameters = model->parameter_count();
   result.train = train_model(*model, data, scaling, options.train, options.model.dtype);
 
-  const std::string system = system_of(options.data);
   // The model file takes the checkpoint layout so that every nn tool reads it; `cgs train` does not
   // resume, so the optimizer state stored is a fresh one's, not the trainer's.
   nn::Adam optimizer(model->parameters());
@@ -185,7 +180,7 @@ Metrics run_eval(const EvalRunOptions& options) {
   m.mse = mean_squared_error(m.prediction.values, batch.targets);
   m.mape = mean_absolute_percentage_error(m.prediction.values, batch.targets);
   if (!extras.policy.empty())
-    m.policy_accuracy = policy_accuracy(batch, extras, m.prediction.values, mdp_discount(options.data));
+    m.policy_accuracy = policy_accuracy(batch, extras, m.prediction.values, mdp_discount(input));
   if (!m.prediction.worst.converged)
     log::warn("a fixed-point solve missed its tolerance (relative residual {:.2e} after {} iterations)",
               m.prediction.worst.forward_residual, m.prediction.worst.forward_iterations);
@@ -219,7 +214,7 @@ Metrics run_eval(const EvalRunOptions& options) {
     file.set_attribute("/", "mape", m.mape);
     if (m.policy_accuracy >= 0) file.set_attribute("/", "policy_accuracy", m.policy_accuracy);
     file.set_attribute("/", "model", to_string(loaded.options.kind));
-    file.set_attribute("/", "system", system_of(options.data));
+    file.set_attribute("/", "system", system_of(input));
     file.set_attribute("/", "eval_seconds", m.prediction.seconds);
     file.set_attribute("/", "nodes", m.nodes);
     file.set_attribute("/", "edges", m.edges);

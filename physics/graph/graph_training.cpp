@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -11,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/rng.hpp"
+#include "core/timer.hpp"
 #include "nn/adam.hpp"
 #include "nn/autograd.hpp"
 #include "nn/grad_clip.hpp"
@@ -18,8 +18,6 @@
 
 namespace anneal::physics::graph {
 namespace {
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // The graphs `ids` of `data` as one batch.
 io::GraphBatch gather(const io::GraphBatch& data, const std::vector<std::int64_t>& ids) {
@@ -72,7 +70,7 @@ double mean_squared_error(const std::vector<double>& prediction, const std::vect
 Prediction predict(const GraphModel& model, const io::GraphBatch& data, const TargetScaling& scaling, nn::DType dtype,
                    std::int64_t batch_graphs) {
   nn::NoGrad no_record;
-  const double start = now();
+  const Stopwatch watch;
   const std::int64_t g = data.num_graphs(), per = batch_graphs > 0 ? batch_graphs : g;
   const std::size_t t = scaling.mean.size();
   Prediction p;
@@ -84,7 +82,7 @@ Prediction predict(const GraphModel& model, const io::GraphBatch& data, const Ta
     for (std::size_t i = 0; i < out.size(); ++i)
       p.values.push_back(out[i] * scaling.scale[i % t] + scaling.mean[i % t]);
   }
-  p.seconds = now() - start;
+  p.seconds = watch.seconds();
   return p;
 }
 
@@ -116,7 +114,7 @@ TrainResult train_model(GraphModel& model, const io::GraphBatch& data, const Tar
   result.validation_graphs = validation;
   std::unique_ptr<Progress> progress;
   if (options.progress) progress = std::make_unique<Progress>("train", options.epochs);
-  const double start = now();
+  const Stopwatch watch;
   for (std::int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     const double progress_fraction = static_cast<double>(epoch) / static_cast<double>(options.epochs);
     const double rate = options.min_learning_rate + 0.5 * (options.learning_rate - options.min_learning_rate) *
@@ -152,13 +150,13 @@ TrainResult train_model(GraphModel& model, const io::GraphBatch& data, const Tar
     h.epoch.push_back(epoch + 1);
     h.train_loss.push_back(train_loss);
     h.validation_mse.push_back(validation_mse);
-    h.seconds.push_back(now() - start);
+    h.seconds.push_back(watch.seconds());
     h.learning_rate.push_back(rate);
     h.max_forward_iterations.push_back(worst.forward_iterations);
     h.max_adjoint_iterations.push_back(worst.adjoint_iterations);
     if (progress) progress->update(epoch + 1, fmt::format("loss {:.3e}  val MSE {:.3e}", train_loss, validation_mse));
   }
-  result.seconds = now() - start;
+  result.seconds = watch.seconds();
   result.validation_mse = result.history.validation_mse.back();
   if (progress) progress->finish(fmt::format("val MSE {:.3e}", result.validation_mse));
   if (result.unconverged_solves > 0)
