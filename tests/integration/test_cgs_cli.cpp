@@ -66,9 +66,31 @@ TEST_CASE("cgs eval on MDPs reports the policy accuracy", "[cli][cgs]") {
                              p(dir, "eval.h5"), "--no-plot"});
   require_ok(r);
   CHECK_THAT(r.out, Contains("policy accuracy"));
-  const double accuracy = std::get<double>(anneal::io::H5File::open_read(dir / "eval.h5").attribute("/", "policy_accuracy"));
+  const auto out = anneal::io::H5File::open_read(dir / "eval.h5");
+  const double accuracy = std::get<double>(out.attribute("/", "policy_accuracy"));
   CHECK(accuracy >= 0.0);
   CHECK(accuracy <= 1.0);
+  // Recomputed here from the file: a state's greedy edge maximises reward + 0.9 V̂(src) over the
+  // edges into it (edge (src = s', dst = s)); count the states where it is the stored optimal edge.
+  const anneal::io::GraphBatch batch = anneal::io::read_graph_batch(out);
+  const auto values = out.read<double>("/predictions").data;
+  const auto policy = out.read<std::int64_t>("/policy").data;
+  std::int64_t right = 0;
+  for (std::int64_t g = 0; g < batch.num_graphs(); ++g) {
+    const std::int64_t n0 = batch.node_offsets[g], e0 = batch.edge_offsets[g];
+    for (std::int64_t s = 0; s < batch.graph_nodes(g); ++s) {
+      std::int64_t best = -1;
+      double best_q = 0;
+      for (std::int64_t e = e0; e < batch.edge_offsets[g + 1]; ++e) {
+        if (batch.edge_index[2 * e + 1] != s) continue;
+        const double q = batch.edge_features[e] + 0.9 * values[n0 + batch.edge_index[2 * e]];  // one edge feature: reward
+        if (best < 0 || q > best_q) best = e - e0, best_q = q;
+      }
+      right += best == policy[n0 + s] ? 1 : 0;
+    }
+  }
+  REQUIRE(batch.edge_feature_names == std::vector<std::string>{"reward"});
+  CHECK(accuracy == Approx(static_cast<double>(right) / static_cast<double>(batch.num_nodes())).epsilon(1e-12));
 }
 
 TEST_CASE("cgs: bad input is one error line and no output", "[cli][cgs]") {
