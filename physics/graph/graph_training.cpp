@@ -110,8 +110,6 @@ TrainResult train_model(GraphModel& model, const io::GraphBatch& data, const Tar
   const std::int64_t batches = (training + options.batch_graphs - 1) / options.batch_graphs;
 
   TrainResult result;
-  result.training_graphs = training;
-  result.validation_graphs = validation;
   std::unique_ptr<Progress> progress;
   if (options.progress) progress = std::make_unique<Progress>("train", options.epochs);
   const Stopwatch watch;

@@ -41,7 +41,6 @@ struct TrainResult {
   TrainHistory history;
   double seconds = 0;
   double validation_mse = 0;
-  std::int64_t training_graphs = 0, validation_graphs = 0;
   std::int64_t unconverged_solves = 0;  // batches whose forward or adjoint solve missed its tolerance
 };
 
