@@ -9,7 +9,7 @@
 //     found by k-means of the scalar, and FTLE and momentum barriers conditioned on the distance to
 //     it (`anneal tnti`; about half a minute);
 //  5. convergent graph solvers: pore networks with exact pressures, a CGS and the message-passing
-//     baseline trained on 50–150-pore networks and scored on larger ones (about half a minute).
+//     baseline trained on 50–150-pore networks and scored on larger ones (about 10 s).
 #include <cmath>
 #include <filesystem>
 
