@@ -24,9 +24,13 @@ void check_mpi(int code, const char* call, const char* file, int line) {
 
 void check_petsc(int code, const char* call, const char* file, int line) {
   if (code == 0) return;
+  // The generic text names the class of error ("Object is in wrong state"); the specific one is what
+  // the raising code said (SETERRQ's message: "-ksp_type dcdm needs -dcdm_model FILE ...").
   const char* text = nullptr;
-  PetscErrorMessage(static_cast<PetscErrorCode>(code), &text, nullptr);
-  throw_error(file, line, fmt::format("PETSc call {} failed: {}", call, text ? text : "unknown error"));
+  char* specific = nullptr;
+  PetscErrorMessage(static_cast<PetscErrorCode>(code), &text, &specific);
+  const std::string detail = specific && *specific ? fmt::format(": {}", specific) : "";
+  throw_error(file, line, fmt::format("PETSc call {} failed: {}{}", call, text ? text : "unknown error", detail));
 }
 
 namespace {

@@ -10,6 +10,11 @@ namespace anneal::solvers {
 CsrMatrix assemble_laplacian(const CellLattice& lattice, const std::vector<CellType>& types) {
   ANNEAL_CHECK(static_cast<long>(types.size()) == lattice.count(), "cell types: {} entries for {} cells",
                types.size(), lattice.count());
+  for (std::size_t a = 0; a < 3; ++a) {
+    const bool walled = lattice.walls[a][0] == Wall::dirichlet || lattice.walls[a][1] == Wall::dirichlet;
+    ANNEAL_CHECK(!lattice.periodic[a] || !walled,
+                 "axis {} is periodic and has a Dirichlet wall: a periodic axis has no walls", "xyz"[a]);
+  }
   CsrMatrix m;
   m.rows = lattice.count();
   m.indptr.reserve(static_cast<std::size_t>(m.rows) + 1);

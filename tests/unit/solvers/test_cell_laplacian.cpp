@@ -64,3 +64,28 @@ TEST_CASE("cell Laplacian: symmetric, constants in its null space, exact on quad
   }
   CHECK(ap == Approx(-2.0 * 0.1 * 0.1).epsilon(1e-12));
 }
+
+TEST_CASE("cell Laplacian: a Dirichlet wall is a face to a zero value, on the diagonal only", "[solvers]") {
+  CellLattice lattice;
+  lattice.cells = {4, 3, 1};
+  lattice.dim = 2;
+  lattice.spacing = {0.1, 0.2, 1.0};
+  lattice.walls[0][1] = Wall::dirichlet;  // x_max
+  lattice.walls[1][0] = Wall::dirichlet;  // y_min
+  const std::vector<CellType> types(12, CellType::fluid);
+  const auto e = entries(assemble_laplacian(lattice, types));
+  // Corner (3, 0): faces to (2, 0) [1] and (3, 1) [¼], plus the x_max wall [1] and the y_min wall [¼].
+  CHECK(e.at({lattice.index(3, 0, 0), lattice.index(3, 0, 0)}) == Approx(2.5));
+  // Corner (0, 2): zero-flux walls only, two open faces.
+  CHECK(e.at({lattice.index(0, 2, 0), lattice.index(0, 2, 0)}) == Approx(1.25));
+  // Nothing couples across a wall; the row sum is the Dirichlet faces' weight.
+  for (long j = 0; j < 3; ++j) CHECK(e.count({lattice.index(3, j, 0), lattice.index(0, j, 0)}) == 0);
+  double sum = 0;
+  for (const auto& [rc, v] : e)
+    if (rc.first == lattice.index(3, 0, 0)) sum += v;
+  CHECK(sum == Approx(1.25));
+
+  // A periodic axis has no walls to be Dirichlet.
+  lattice.periodic[0] = true;
+  CHECK_THROWS_WITH(assemble_laplacian(lattice, types), Catch::Matchers::Contains("axis x is periodic"));
+}
