@@ -1,9 +1,12 @@
 #include "physics/flow/flow_files.hpp"
 
+#include <utility>
+
 #include "core/error.hpp"
 #include "io/atomic_output.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/schema.hpp"
+#include "physics/poisson/poisson_system.hpp"
 
 namespace anneal::physics::flow {
 namespace {
@@ -28,39 +31,26 @@ const char* velocity_name(int axis) {
 
 }  // namespace
 
-void write_pressure_system(const std::filesystem::path& path, const PressureSystem& s, const io::Provenance& provenance) {
-  io::AtomicOutput output(path, provenance.source_files);
-  {
-    auto file = io::H5File::create(output.temp_path());
-    const auto n = static_cast<std::size_t>(s.matrix.rows);
-    file.write<std::int64_t>("/A/indptr", s.matrix.indptr, {n + 1});
-    file.write<std::int64_t>("/A/indices", s.matrix.indices, {s.matrix.indices.size()});
-    file.write<double>("/A/data", s.matrix.data, {s.matrix.data.size()});
-    file.set_attribute("/A", "shape", std::vector<std::int64_t>{static_cast<std::int64_t>(n), static_cast<std::int64_t>(n)});
-    // The same arrays under the names PETSc's HDF5 MatLoad reads (MATLAB's sparse layout: jc the row
-    // pointers, ir the column indices, attribute MATLAB_sparse the column count). A is symmetric, so
-    // reading it as CSR or as MATLAB's CSC gives the same matrix. Hard links: nothing is stored twice.
-    file.link("/A/indptr", "/A/jc");
-    file.link("/A/indices", "/A/ir");
-    file.set_attribute("/A", "MATLAB_sparse", static_cast<std::int64_t>(n));
-    file.set_attribute("/A", "description",
-                       std::string("−∇²·hx² on cell centres, natural order (k·ny + j)·nx + i; zero-flux walls and "
-                                   "solids; solid rows are identity rows"));
-    file.write<double>("/b", s.rhs, {n});
-    file.write<double>("/x", s.solution, {n});
-    file.write<std::uint8_t>("/cell_type", s.cell_type, c_order(s.lattice.cells, s.lattice.dim));
-    file.set_attribute("/cell_type", "legend", std::string("0 fluid, 1 solid"));
-    file.set_attribute("/", "grid_size", std::vector<std::int64_t>{s.lattice.cells[0], s.lattice.cells[1], s.lattice.cells[2]});
-    file.set_attribute("/", "spacing", std::vector<double>{s.lattice.spacing[0], s.lattice.spacing[1], s.lattice.spacing[2]});
-    file.set_attribute("/", "periodic", std::vector<std::int64_t>{s.lattice.periodic[0], s.lattice.periodic[1], s.lattice.periodic[2]});
-    file.set_attribute("/", "dim", static_cast<std::int64_t>(s.lattice.dim));
-    file.set_attribute("/", "step", static_cast<std::int64_t>(s.step));
-    file.set_attribute("/", "time", s.time);
-    file.set_attribute("/", "null_space", std::string("constant on the fluid cells"));
-    io::write_provenance(file, provenance);
-    file.close();
-  }
-  output.commit();
+void write_pressure_system(const std::filesystem::path& path, PressureSystem s, const io::Provenance& provenance) {
+  // The Poisson module owns the layout; this only says what a pressure system is.
+  poisson::PoissonSystem p;
+  p.matrix = std::move(s.matrix);
+  p.rhs = std::move(s.rhs);
+  p.solution = std::move(s.solution);
+  p.grid = s.lattice.cells;
+  p.spacing = s.lattice.spacing;
+  p.periodic = s.lattice.periodic;
+  p.dim = s.lattice.dim;
+  p.cell_type = std::move(s.cell_type);
+  // Zero-flux walls and solids all round: constants on the fluid are the null space, and the
+  // projection made b orthogonal to them.
+  p.null_space = poisson::NullSpace::constant;
+  p.description =
+      "−∇²·hx² on cell centres, natural order (k·ny + j)·nx + i; zero-flux walls and solids; solid rows are "
+      "identity rows";
+  p.attributes["step"] = static_cast<std::int64_t>(s.step);
+  p.attributes["time"] = s.time;
+  poisson::write_poisson_system(path, p, provenance);
 }
 
 void write_checkpoint(const std::filesystem::path& path, const FlowSolver& solver, const io::Provenance& provenance) {

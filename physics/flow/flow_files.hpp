@@ -9,9 +9,10 @@
 namespace anneal::physics::flow {
 
 // /A/indptr, /A/indices, /A/data (attribute shape = [N, N]), /b, /x, /cell_type [nz][ny][nx] (uint8,
-// 0 fluid, 1 solid), attributes grid_size [nx, ny, nz], spacing, step, time on "/", and /meta.
-// Collective; written atomically.
-void write_pressure_system(const std::filesystem::path& path, const PressureSystem& system,
+// 0 fluid, 1 solid), attributes grid_size [nx, ny, nz], spacing, periodic, dim, step, time and
+// null_space on "/", and /meta: physics/poisson's layout, written by its writer. Collective;
+// written atomically. Takes the system by value so a temporary's arrays are moved, not copied.
+void write_pressure_system(const std::filesystem::path& path, PressureSystem system,
                            const io::Provenance& provenance);
 
 // /state/velocity_{x,y,z} on the faces ([nz][ny][nx+1] for x on a non-periodic axis, ...),
