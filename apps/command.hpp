@@ -44,5 +44,6 @@ void register_flow(CLI::App& app);
 void register_lpinn(CLI::App& app);
 void register_turbulence(CLI::App& app);
 void register_cgs(CLI::App& app);
+void register_poisson(CLI::App& app);
 
 }  // namespace anneal::apps

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   anneal::apps::register_lpinn(app);
   anneal::apps::register_turbulence(app);
   anneal::apps::register_cgs(app);
+  anneal::apps::register_poisson(app);
 
   if (const auto unknown = unknown_command(app, anneal_argc, argv); !unknown.empty())
     return fail(unknown, kExitUsage, session);
