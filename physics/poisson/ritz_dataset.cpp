@@ -66,6 +66,16 @@ RitzSpace build_ritz_space(const solvers::CsrMatrix& a, const RitzDatasetOptions
   std::vector<double> x(n), start(n);
   for (double& v : x) v = rng.normal();
   solvers::multiply(a, x, start);
+  // Decoupled cells (a row with the diagonal alone: solids, which the solver never moves) are left
+  // out: A maps vectors that vanish there to vectors that vanish there, so the whole Krylov space
+  // does. Otherwise their eigenvectors (unit vectors with eigenvalue a_ii) enter the Ritz vectors and
+  // every training b has residual on cells where DCDM's directions are zero.
+  for (std::size_t row = 0; row < n; ++row) {
+    bool coupled = false;
+    for (auto e = a.indptr[row]; e < a.indptr[row + 1]; ++e)
+      coupled |= static_cast<std::size_t>(a.indices[static_cast<std::size_t>(e)]) != row && a.data[static_cast<std::size_t>(e)] != 0;
+    if (!coupled) start[row] = 0;
+  }
 
   solvers::LanczosSettings settings;
   settings.steps = options.lanczos_steps;
