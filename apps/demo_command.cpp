@@ -28,10 +28,18 @@
 #include "physics/graph/cgs_run.hpp"
 #include "physics/graph/generate_run.hpp"
 #include "physics/lpinn/lpinn_run.hpp"
+#include "physics/poisson/poisson_solve_run.hpp"
 #include "physics/turbulence/turbulence_run.hpp"
 
 namespace anneal::apps {
 namespace {
+
+// The DCDM network the project trained and ships (data/poisson/README.md says how); ANNEAL_DATA_DIR
+// in the environment points elsewhere.
+std::string default_poisson_model() {
+  const char* dir = std::getenv("ANNEAL_DATA_DIR");
+  return (std::filesystem::path(dir ? dir : ANNEAL_DATA_DIR) / "poisson" / "dcdm_box32.h5").string();
+}
 
 struct DemoOptions {
   CommonOptions common;
@@ -40,6 +48,7 @@ struct DemoOptions {
   long flow_cells = 32;
   long lpinn_steps = 2000;
   long cgs_epochs = 40;
+  std::string poisson_model = default_poisson_model();
   bool no_png = false;
 };
 
@@ -72,6 +81,7 @@ cfl = 0.6
 [output]
 interval = 1.0
 precision = "f32"
+pressure_systems = [100]
 )";
 
 // Every @KEY@ of a template replaced by its value.
@@ -266,6 +276,45 @@ void run_cgs(const DemoOptions& options, const CommandScope& scope) {
   }
 }
 
+// The pressure Poisson system the round jet's projection solved at step 100 (32 × 32 × 64 cells at the
+// default size, Neumann all round: singular, consistent), solved by DCDM with the shipped network and
+// by PETSc's CG, CG + ICC and CG + GAMG, to the same relative residual.
+void run_poisson(const DemoOptions& options, const CommandScope& scope) {
+  namespace po = physics::poisson;
+  const std::filesystem::path dir(options.output_dir);
+  const auto system = dir / "jet_3d.pressure_100.h5";
+  struct Method {
+    const char* name;
+    const char* ksp;
+    const char* pc;
+  };
+  std::vector<std::string> outputs;
+  for (const Method m : {Method{"dcdm", "dcdm", "none"}, Method{"cg", "cg", "none"}, Method{"icc", "cg", "icc"},
+                         Method{"gamg", "cg", "gamg"}}) {
+    po::SolveRunOptions solve;
+    solve.system = system;
+    solve.output = dir / (std::string("poisson_") + m.name + ".h5");
+    solve.rtol = 1e-6;
+    solve.ksp_type = m.ksp;
+    solve.pc_type = m.pc;
+    if (std::string(m.name) == "dcdm") solve.model = options.poisson_model;
+    solve.provenance = scope.provenance(solve.model.empty() ? std::vector<std::filesystem::path>{system}
+                                                            : std::vector<std::filesystem::path>{system, solve.model});
+    const po::SolveRunResult r = po::run_solve(solve);
+    log::info("poisson: {}: {} iterations, {} (relative residual {:.2e}), setup {:.2f} s, solve {:.2f} s; wrote {}",
+              r.method, r.iterations, r.reason, r.relative_residual, r.setup_seconds, r.solve_seconds,
+              solve.output.string());
+    outputs.push_back(solve.output.string());
+  }
+  if (!options.no_png && mpi::rank() == 0) {
+    const auto png = dir / "poisson.png";
+    std::vector<std::string> args{"poisson"};
+    args.insert(args.end(), outputs.begin(), outputs.end());
+    args.insert(args.end(), {"-o", png.string()});
+    if (run_post(args, png)) log::info("wrote {}", png.string());
+  }
+}
+
 void run_taylor_green(const DemoOptions& options, const CommandScope& scope) {
   namespace flow = physics::flow;
   const std::size_t n = options.size;
@@ -339,6 +388,8 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--cgs-epochs", options->cgs_epochs, "Training epochs of the graph-solver models")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  cmd->add_option("--poisson-model", options->poisson_model, "DCDM network for the Poisson part (the shipped one)")
+      ->capture_default_str();
   cmd->add_flag("--no-png", options->no_png, "Skip the PNG pictures");
   add_common_options(*cmd, options->common);
   cmd->callback([options, cmd] {
@@ -350,8 +401,9 @@ void register_demo(CLI::App& app) {
     run_lpinn(*options);
     run_turbulence(*options, scope);
     run_cgs(*options, scope);
+    run_poisson(*options, scope);
     log::info("demo finished: open {0}/taylor_green.xmf or {0}/jet_3d.xmf in ParaView, the .h5 files with h5py, "
-              "{0}/lpinn_convection.png beside {0}/pinn_convection.png, {0}/jet_2d_tnti.png and {0}/cgs_eval.png",
+              "{0}/lpinn_convection.png beside {0}/pinn_convection.png, {0}/jet_2d_tnti.png, {0}/cgs_eval.png and {0}/poisson.png",
               options->output_dir);
   });
 }

@@ -1,10 +1,12 @@
 // anneal poisson problem | dataset | train | solve: the deep conjugate-direction method (DCDM) for
 // sparse SPD Poisson systems, and PETSc's solvers on the same systems (docs/poisson.md).
 #include "apps/command.hpp"
+#include "apps/python_render.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "physics/poisson/poisson_run.hpp"
+#include "physics/poisson/poisson_solve_run.hpp"
 
 namespace anneal::apps {
 namespace {
@@ -23,6 +25,13 @@ struct DatasetCommandOptions {
   po::DatasetRunOptions run;
   std::string output, basis = "f64";
   bool quiet = false;
+};
+
+struct SolveCommandOptions {
+  CommonOptions common;
+  po::SolveRunOptions run;
+  std::string output, model, plot;
+  bool no_plot = false;
 };
 
 struct TrainCommandOptions {
@@ -153,6 +162,28 @@ void run_train(const TrainCommandOptions& o, const CLI::App& command) {
             h.check_iterations.back(), o.output);
 }
 
+void run_solve(const SolveCommandOptions& o, const CLI::App& command) {
+  const CommandScope scope(command, o.common);
+  po::SolveRunOptions options = o.run;
+  options.output = o.output;
+  options.model = o.model;
+  std::vector<std::filesystem::path> sources{options.system};
+  if (!options.model.empty()) sources.push_back(options.model);
+  options.provenance = scope.provenance(sources);
+  const po::SolveRunResult r = po::run_solve(options);
+  log::info("{}: {} iterations, {} (relative residual {:.3e}){}; setup {:.3f} s, solve {:.3f} s; wrote {}", r.method,
+            r.iterations, r.reason, r.relative_residual,
+            r.error_vs_reference >= 0 ? fmt::format(", max error against the file's /x {:.2e}", r.error_vs_reference) : "",
+            r.setup_seconds, r.solve_seconds, o.output);
+  if (!o.no_plot) {
+    const std::string png = o.plot.empty() ? std::filesystem::path(o.output).replace_extension(".png").string() : o.plot;
+    if (run_post({"poisson", o.output, "-o", png}, png)) log::info("wrote {}", png);
+  }
+  // Not converging is a result, written with converged = 0, and a failure of the command.
+  ANNEAL_CHECK(r.converged, "{} did not converge: {} after {} iterations at relative residual {:.3e} (written to {} "
+               "with converged = 0)", r.method, r.reason, r.iterations, r.relative_residual, o.output);
+}
+
 }  // namespace
 
 void register_poisson(CLI::App& app) {
@@ -208,6 +239,22 @@ void register_poisson(CLI::App& app) {
   add_common_options(*train, t->common);
   train->callback([t, train] { run_train(*t, *train); });
 
+  auto v = std::make_shared<SolveCommandOptions>();
+  CLI::App* solve = poisson->add_subcommand(
+      "solve", "Solve a system with DCDM (--model) or any PETSc method (options after --); writes x and the history");
+  solve->add_option("--system", v->run.system, "System file (HDF5: /A, /b, optional /x, /cell_type)")->required()->check(CLI::ExistingFile);
+  solve->add_option("--model", v->model, "DCDM model from `anneal poisson train` (default method then: -ksp_type dcdm)")->check(CLI::ExistingFile);
+  solve->add_option("-o,--output", v->output, "Output HDF5 file (an .xmf sidecar is written beside it)")->required();
+  solve->add_option("--rtol", v->run.rtol, "Relative residual ‖b − Ax‖/‖b‖ to reach (-ksp_rtol overrides)")->capture_default_str();
+  solve->add_option("--max-iterations", v->run.max_iterations, "Iteration limit (-ksp_max_it overrides)")->capture_default_str();
+  solve->add_option("--plot", v->plot, "PNG of the history and a slice of x (default: the output with .png)");
+  solve->add_flag("--no-plot", v->no_plot, "Do not draw the PNG");
+  solve->footer(
+      "Without --model the method is CG + GAMG; choose another after --, e.g. `-- -ksp_type cg -pc_type icc`, "
+      "`-pc_type hypre`, `-ksp_type preonly -pc_type cholesky -pc_factor_mat_solver_type mumps`, or "
+      "`-ksp_type dcdm -dcdm_model model.h5`. `-ksp_monitor` prints PETSc's monitor.");
+  add_common_options(*solve, v->common);
+  solve->callback([v, solve] { run_solve(*v, *solve); });
 }
 
 }  // namespace anneal::apps

@@ -14,7 +14,8 @@ ALLOWED["physics"] = {"core", "io", "nn", "solvers", "physics"}
 ALLOWED["generative"] = {"core", "io", "nn", "solvers", "physics", "generative"}
 # Public headers that may expose the wrapped libraries' types.
 WRAPPERS = {"core/mpi_comm.hpp", "io/hdf5_handle.hpp", "solvers/krylov/petsc_krylov.hpp",
-            "solvers/krylov/petsc_dcdm.hpp", "solvers/krylov/petsc_fcg_proposer.hpp"}
+            "solvers/krylov/petsc_dcdm.hpp", "solvers/krylov/petsc_fcg_proposer.hpp",
+            "physics/poisson/petsc_poisson.hpp"}
 # Private headers named *_petsc.hpp hold a module's PETSc-facing internals (never included by other modules).
 WRAPPER_SUFFIX = "_petsc.hpp"
 WRAPPED = re.compile(r'#include\s*[<"](mpi\.h|petsc[^">]*|hdf5\.h|H5[^">]*|cuda[^">]*|cublas[^">]*|cudnn[^">]*)[">]')

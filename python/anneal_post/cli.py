@@ -8,6 +8,7 @@ import sys
 from .cgs_plot import plot_cgs
 from .fields import PostError
 from .lpinn_plot import plot_lpinn
+from .poisson_plot import plot_poisson
 from .render import render
 from .turbulence_plot import plot_ftle, plot_tnti
 
@@ -81,8 +82,13 @@ def main(argv: list[str] | None = None) -> int:
                                           "predicted against exact for all nodes)")
     cgs.add_argument("file", metavar="EVAL.h5")
     cgs.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    poisson = commands.add_parser("poisson", help="draw `anneal poisson solve` outputs (residual histories of "
+                                                  "all files; mid-z slice of the first file's solution)")
+    poisson.add_argument("files", nargs="+", metavar="OUT.h5")
+    poisson.add_argument("-o", "--output", required=True, metavar="PLOT.png")
     args = parser.parse_args(argv)
     figures = {"cgs": lambda: plot_cgs(args.file, args.output),
+               "poisson": lambda: plot_poisson(args.files, args.output),
                "lpinn": lambda: plot_lpinn(args.file, args.output),
                "ftle": lambda: plot_ftle(args.file, args.output, case=args.case),
                "tnti": lambda: plot_tnti(args.file, args.output)}
