@@ -80,7 +80,7 @@ void write_output(const SolveRunOptions& options, const PoissonSystem& system, c
     file.close();
   }
   out.commit();
-  if (has_grid(system) && mpi::rank() == 0) {
+  if (has_grid(system)) {  // collective: write_text_atomically lets rank 0 write
     io::XdmfGrid g;
     g.h5_file = options.output.filename().string();
     g.nodes = {static_cast<std::size_t>(system.grid[2]), static_cast<std::size_t>(system.grid[1]),
@@ -113,7 +113,23 @@ SolveRunResult run_solve(const SolveRunOptions& options) {
     require_grid(system, "DCDM (the network sees the residual as an image)");
     halo = network->architecture().receptive_radius();
   }
+  // A model given as a PETSc option instead is loaded by the KSP, on the grid built here: the grid's
+  // halo must already fit its network.
+  char option_model[PETSC_MAX_PATH_LEN] = "";
+  PetscBool has_option_model = PETSC_FALSE;
+  ANNEAL_PETSC_CHECK(PetscOptionsGetString(nullptr, nullptr, "-dcdm_model", option_model, sizeof option_model,
+                                           &has_option_model));
+  if (has_option_model)
+    halo = std::max(halo, load_dcdm_model(option_model).network->architecture().receptive_radius());
   PetscPoissonSystem petsc(system, halo);
+  // `-dcdm_model FILE` on this system: the loader that knows its cell types (solid cells get a zero
+  // direction, as with --model); the generic DM-only loader comes back after the solve.
+  solvers::register_dcdm_ksp([&petsc](const std::string& path, KSP) {
+    return make_dcdm_proposer(load_dcdm_model(path).network, petsc);
+  });
+  struct RestoreLoader {
+    ~RestoreLoader() { register_dcdm(); }
+  } restore_loader;
 
   KspHandle handle;
   ANNEAL_PETSC_CHECK(KSPCreate(PETSC_COMM_WORLD, &handle.ksp));
