@@ -78,6 +78,10 @@ PetscInt pi(long v) { return static_cast<PetscInt>(v); }
 
 }  // namespace
 
+bool PetscPoissonSystem::splits(std::array<long, 3> grid, int ranks, int halo) {
+  return choose_split(grid, ranks, halo + halo % 2).has_value();
+}
+
 PetscPoissonSystem::PetscPoissonSystem(const PoissonSystem& system, int halo, MPI_Comm comm)
     : comm_(comm), halo_(halo + halo % 2), size_(system.size()), grid_(system.grid), cell_type_(system.cell_type) {
   ANNEAL_CHECK(halo >= 0, "PETSc Poisson system: the halo must be non-negative, not {}", halo);

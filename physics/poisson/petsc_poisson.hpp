@@ -29,6 +29,10 @@ namespace anneal::physics::poisson {
 
 class PetscPoissonSystem {
  public:
+  // Whether a grid splits over `ranks` with blocks of at least `halo` cells (what the constructor
+  // needs; a grid too small for the halo fits only fewer ranks).
+  static bool splits(std::array<long, 3> grid, int ranks, int halo);
+
   // Collective on `comm`; every rank passes the whole system (the same one). `halo`: the ghost
   // width, rounded up to even; give the network's receptive_radius() for DCDM, 0 for baselines.
   // A system without a grid becomes a plain AIJ matrix with PETSc's row split, natural order,

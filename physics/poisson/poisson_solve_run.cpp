@@ -121,7 +121,16 @@ SolveRunResult run_solve(const SolveRunOptions& options) {
                                            &has_option_model));
   if (has_option_model)
     halo = std::max(halo, load_dcdm_model(option_model).network->architecture().receptive_radius());
-  PetscPoissonSystem petsc(system, halo);
+  // A grid too small to split over the ranks with the network's halo is solved whole on every rank
+  // (the same iterations everywhere) rather than refused.
+  MPI_Comm comm = PETSC_COMM_WORLD;
+  if (has_grid(system) && mpi::size() > 1 && !PetscPoissonSystem::splits(system.grid, mpi::size(), halo)) {
+    if (mpi::rank() == 0)
+      log::warn("the {}×{}×{} grid does not split over {} ranks with a {}-cell halo: every rank solves it whole",
+              system.grid[0], system.grid[1], system.grid[2], mpi::size(), halo);
+    comm = PETSC_COMM_SELF;
+  }
+  PetscPoissonSystem petsc(system, halo, comm);
   // `-dcdm_model FILE` on this system: the loader that knows its cell types (solid cells get a zero
   // direction, as with --model); the generic DM-only loader comes back after the solve.
   solvers::register_dcdm_ksp([&petsc](const std::string& path, KSP) {
@@ -132,7 +141,7 @@ SolveRunResult run_solve(const SolveRunOptions& options) {
   } restore_loader;
 
   KspHandle handle;
-  ANNEAL_PETSC_CHECK(KSPCreate(PETSC_COMM_WORLD, &handle.ksp));
+  ANNEAL_PETSC_CHECK(KSPCreate(petsc.comm(), &handle.ksp));
   KSP ksp = handle.ksp;
   ANNEAL_PETSC_CHECK(KSPSetOperators(ksp, petsc.matrix(), petsc.matrix()));
   if (petsc.dm()) {

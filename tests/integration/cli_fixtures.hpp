@@ -35,7 +35,7 @@ inline std::vector<std::string> names_in(const std::filesystem::path& dir) {
   return names;
 }
 
-// What `anneal demo --no-png` writes, sorted.
+// What `anneal demo --no-png --flow-cells 8` writes, sorted.
 inline const std::vector<std::string> kDemoFiles{
     "cgs_eval.h5",
     "cgs_model.h5",
@@ -48,6 +48,7 @@ inline const std::vector<std::string> kDemoFiles{
     "jet_2d_tnti.interfaces.xmf",
     "jet_2d_tnti.xmf",
     "jet_3d.h5",
+    "jet_3d.pressure_24.h5",
     "jet_3d.toml",
     "jet_3d.xmf",
     "lpinn_convection.h5",
@@ -56,6 +57,14 @@ inline const std::vector<std::string> kDemoFiles{
     "mpnn_model.h5",
     "pinn_convection.h5",
     "pinn_convection.toml",
+    "poisson_cg.h5",
+    "poisson_cg.xmf",
+    "poisson_dcdm.h5",
+    "poisson_dcdm.xmf",
+    "poisson_gamg.h5",
+    "poisson_gamg.xmf",
+    "poisson_icc.h5",
+    "poisson_icc.xmf",
     "taylor_green.h5",
     "taylor_green.xmf",
 };
