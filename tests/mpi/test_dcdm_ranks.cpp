@@ -22,11 +22,15 @@
 #include "solvers/krylov/conjugate_directions.hpp"
 #include "solvers/krylov/petsc_dcdm.hpp"
 #include "tests/support/petsc_system.hpp"
+#include "tests/support/vector_compare.hpp"
 
 using namespace anneal;
 using namespace anneal::physics::poisson;
 using anneal::test::OwnedKsp;
 using anneal::test::OwnedVec;
+
+using anneal::test::max_abs;
+using anneal::test::max_difference;
 
 namespace {
 
@@ -42,17 +46,7 @@ std::vector<double> random_unit_vector(long n, std::uint64_t seed) {
   return v;
 }
 
-double max_abs(const std::vector<double>& v) {
-  double m = 0;
-  for (double x : v) m = std::max(m, std::abs(x));
-  return m;
-}
 
-double max_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
 
 PoissonSystem sphere_system(std::array<long, 3> cells) {
   GridProblem problem;

@@ -16,12 +16,16 @@
 #include "solvers/krylov/petsc_fcg_proposer.hpp"
 #include "solvers/structured/cell_laplacian.hpp"
 #include "tests/support/petsc_system.hpp"
+#include "tests/support/vector_compare.hpp"
 
 using namespace anneal;
 using namespace anneal::solvers;
 using anneal::test::OwnedKsp;
 using anneal::test::OwnedMat;
 using anneal::test::OwnedVec;
+
+using anneal::test::max_relative_difference;
+using anneal::test::relative_distance;
 
 namespace {
 
@@ -30,21 +34,7 @@ namespace {
 // summation orders (1 rank, 2 ranks) differ visibly; see the unit test of the dcdm KSP.
 double propose_entry(double r, double diagonal) { return r / diagonal + 0.1 * std::tanh(5.0 * r); }
 
-double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double worst = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(a[i]), std::abs(b[i])));
-  return worst;
-}
 
-double relative_distance(const std::vector<double>& a, const std::vector<double>& b) {
-  double d = 0, ref = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    ref += b[i] * b[i];
-  }
-  return std::sqrt(d / ref);
-}
 
 struct Run {
   PetscErrorCode code = 0;

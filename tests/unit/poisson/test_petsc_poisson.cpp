@@ -17,11 +17,15 @@
 #include "physics/poisson/dcdm_proposer.hpp"
 #include "physics/poisson/petsc_poisson.hpp"
 #include "physics/poisson/poisson_problems.hpp"
-#include "tests/unit/poisson/csr_eigen.hpp"
+#include "tests/support/csr_eigen.hpp"
+#include "tests/support/vector_compare.hpp"
 
 using namespace anneal;
 using namespace anneal::physics::poisson;
 using solvers::Wall;
+
+using anneal::test::max_abs;
+using anneal::test::max_difference;
 
 namespace {
 
@@ -32,17 +36,7 @@ std::vector<double> random_vector(long n, std::uint64_t seed) {
   return v;
 }
 
-double max_abs(const std::vector<double>& v) {
-  double m = 0;
-  for (double x : v) m = std::max(m, std::abs(x));
-  return m;
-}
 
-double max_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
 
 // y = A x through PETSc, both in natural order.
 std::vector<double> petsc_product(const PetscPoissonSystem& p, const std::vector<double>& x) {

@@ -9,7 +9,7 @@
 #include "physics/flow/flow_files.hpp"
 #include "physics/poisson/poisson_problems.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/unit/poisson/csr_eigen.hpp"
+#include "tests/support/csr_eigen.hpp"
 
 using namespace anneal;
 using namespace anneal::physics::poisson;

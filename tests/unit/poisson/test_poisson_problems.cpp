@@ -9,7 +9,7 @@
 
 #include "core/rng.hpp"
 #include "physics/poisson/poisson_problems.hpp"
-#include "tests/unit/poisson/csr_eigen.hpp"
+#include "tests/support/csr_eigen.hpp"
 
 using namespace anneal;
 using namespace anneal::physics::poisson;

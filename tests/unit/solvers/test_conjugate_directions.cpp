@@ -9,6 +9,7 @@
 
 #include "core/rng.hpp"
 #include "solvers/krylov/conjugate_directions.hpp"
+#include "tests/support/csr_eigen.hpp"
 
 using namespace anneal;
 using namespace anneal::solvers;
@@ -26,15 +27,6 @@ CsrMatrix test_matrix(long n) {
   return a;
 }
 
-Eigen::SparseMatrix<double> to_eigen(const CsrMatrix& a) {
-  std::vector<Eigen::Triplet<double>> t;
-  for (long r = 0; r < a.rows; ++r)
-    for (auto e = a.indptr[static_cast<std::size_t>(r)]; e < a.indptr[static_cast<std::size_t>(r) + 1]; ++e)
-      t.emplace_back(r, a.indices[static_cast<std::size_t>(e)], a.data[static_cast<std::size_t>(e)]);
-  Eigen::SparseMatrix<double> m(a.rows, a.rows);
-  m.setFromTriplets(t.begin(), t.end());
-  return m;
-}
 
 std::vector<double> random_vector(long n, std::uint64_t seed) {
   RandomStream rng(seed, 0);
@@ -102,7 +94,7 @@ TEST_CASE("conjugate directions: the A-norm error never grows, even with a garba
   const auto a = test_matrix(5);
   const auto n = static_cast<std::size_t>(a.rows);
   const auto b = random_vector(a.rows, 2);
-  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> direct(to_eigen(a));
+  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> direct(anneal::test::to_sparse(a));
   const Eigen::VectorXd exact = direct.solve(Eigen::Map<const Eigen::VectorXd>(b.data(), a.rows));
 
   for (const char* kind : {"random", "nonlinear"}) {

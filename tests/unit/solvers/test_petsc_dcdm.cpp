@@ -18,6 +18,7 @@
 #include "solvers/krylov/petsc_fcg_proposer.hpp"
 #include "solvers/structured/cell_laplacian.hpp"
 #include "tests/support/petsc_system.hpp"
+#include "tests/support/vector_compare.hpp"
 
 using namespace anneal;
 using namespace anneal::solvers;
@@ -26,6 +27,9 @@ using anneal::test::OwnedKsp;
 using anneal::test::OwnedMat;
 using anneal::test::OwnedVec;
 using anneal::test::ScopedPetscOption;
+
+using anneal::test::max_relative_difference;
+using anneal::test::relative_distance;
 
 namespace {
 
@@ -79,18 +83,7 @@ double norm(const std::vector<double>& v) {
   return std::sqrt(s);
 }
 
-double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double worst = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(a[i]), std::abs(b[i])));
-  return worst;
-}
 
-double relative_distance(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
-  return norm(d) / norm(b);
-}
 
 struct PetscRun {
   std::vector<double> relative_residual;  // KSPGetResidualHistory / ‖b‖
