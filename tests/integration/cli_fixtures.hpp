@@ -1,5 +1,7 @@
 #pragma once
 // Inputs for the command-line tests, made with the io library, and checks on what a run left.
+#include <catch2/catch.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -20,6 +22,12 @@ inline void write_velocity_file(const std::filesystem::path& path, std::size_t n
   auto file = io::H5File::create(path);
   io::write_grid(file, grid);
   file.write<double>("/fields/velocity", u, {n, n, n, 3});
+}
+
+// A run that must succeed; its output is shown when it does not.
+inline void require_ok(const ProcessResult& r) {
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
 }
 
 // The one-line error contract: non-zero exit, exactly one line on stderr, "anneal: error: ...".

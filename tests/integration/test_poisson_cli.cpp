@@ -11,6 +11,7 @@
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+using anneal::test::require_ok;
 using anneal::test::run_anneal;
 using anneal::test::TempDir;
 using Catch::Matchers::Contains;
@@ -18,11 +19,6 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::string p(const TempDir& dir, const char* name) { return (dir / name).string(); }
-
-void require_ok(const anneal::test::ProcessResult& r) {
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-}
 
 std::vector<double> read_x(const TempDir& dir, const char* name) {
   return anneal::io::H5File::open_read(dir / name).read<double>("/x").data;
