@@ -44,16 +44,11 @@ TrainRunResult run_train(const TrainRunOptions& options) {
             network.parameter_count(), options.architecture.receptive_radius(), count, grid[0], grid[1], grid[2]);
   { io::AtomicOutput check(options.output, {options.system, options.data}); }  // fail before training, not after
 
-  // Vectors are read from the file in blocks, so a set larger than memory still trains.
-  constexpr long kBlock = 64;
-  auto cache = std::make_shared<DatasetVectors<float>>();
-  const VectorSource source = [&, cache](std::int64_t index, std::span<float> out) {
-    if (cache->count == 0 || index < cache->first || index >= cache->first + cache->count) {
-      const long first = index / kBlock * kBlock;
-      *cache = read_dataset_vectors<float>(options.data, first, std::min<long>(kBlock, header.count - first));
-    }
-    const auto v = cache->vector(index - cache->first);
-    std::copy(v.begin(), v.end(), out.begin());
+  // One vector per read (the file stores one per chunk): batches are drawn in shuffled order, so a
+  // block cache would read a whole block for every vector it serves, and the set may exceed memory.
+  const VectorSource source = [&](std::int64_t index, std::span<float> out) {
+    const auto read = read_dataset_vectors<float>(options.data, index, 1);
+    std::copy(read.values.begin(), read.values.end(), out.begin());
   };
   DcdmTrainingSystem training{&system.matrix, grid, system.cell_type};
   TrainRunResult result;

@@ -119,8 +119,11 @@ SolveRunResult run_solve(const SolveRunOptions& options) {
   PetscBool has_option_model = PETSC_FALSE;
   ANNEAL_PETSC_CHECK(PetscOptionsGetString(nullptr, nullptr, "-dcdm_model", option_model, sizeof option_model,
                                            &has_option_model));
-  if (has_option_model)
-    halo = std::max(halo, load_dcdm_model(option_model).network->architecture().receptive_radius());
+  std::shared_ptr<const DcdmNetwork> option_network;
+  if (has_option_model) {
+    option_network = load_dcdm_model(option_model).network;
+    halo = std::max(halo, option_network->architecture().receptive_radius());
+  }
   // A grid too small to split over the ranks with the network's halo is solved whole on every rank
   // (the same iterations everywhere) rather than refused.
   MPI_Comm comm = PETSC_COMM_WORLD;
@@ -133,8 +136,9 @@ SolveRunResult run_solve(const SolveRunOptions& options) {
   PetscPoissonSystem petsc(system, halo, comm);
   // `-dcdm_model FILE` on this system: the loader that knows its cell types (solid cells get a zero
   // direction, as with --model); the generic DM-only loader comes back after the solve.
-  solvers::register_dcdm_ksp([&petsc](const std::string& path, KSP) {
-    return make_dcdm_proposer(load_dcdm_model(path).network, petsc);
+  solvers::register_dcdm_ksp([&petsc, &option_network, &option_model](const std::string& path, KSP) {
+    // The network read above for its radius, unless the KSP's own prefix named another file.
+    return make_dcdm_proposer(path == option_model ? option_network : load_dcdm_model(path).network, petsc);
   });
   struct RestoreLoader {
     ~RestoreLoader() { register_dcdm(); }
