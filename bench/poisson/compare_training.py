@@ -93,10 +93,9 @@ def iterations(anneal, system, model, rtol, work):
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=rp.mpi_env())
     if not out.exists():
         return {"iterations": None, "error": rp.last_error(proc.stderr or proc.stdout)}
-    with h5py.File(out, "r") as f:
-        a = f.attrs
-        result = {"iterations": int(a["iterations"]), "converged": bool(a["converged"]),
-                  "solve_seconds": float(a["solve_seconds"])}
+    a, _ = rp.read_result(out)
+    result = {"iterations": int(a["iterations"]), "converged": bool(a["converged"]),
+              "solve_seconds": float(a["solve_seconds"])}
     out.unlink()
     (work / "score.xmf").unlink(missing_ok=True)
     return result
