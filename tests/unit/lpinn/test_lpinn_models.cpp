@@ -47,6 +47,16 @@ void check_against_differences(const F& field, const Points& points, double tole
   }
 }
 
+// Moves every parameter off its initial value, so that no layer starts at zero (a diffusive lpinn's
+// characteristic network starts at X = x₀, whose jet would test nothing).
+void perturb(const nn::Module& model) {
+  for (nn::Tensor parameter : model.parameters()) {
+    std::vector<double> v = parameter.to_vector();
+    for (std::size_t k = 0; k < v.size(); ++k) v[k] += 0.3 * std::sin(1.0 + static_cast<double>(k));
+    parameter.copy_(nn::Tensor::from_vector(v, parameter.shape(), parameter.dtype()));
+  }
+}
+
 ModelOptions options(Method method, Constraints constraints) {
   ModelOptions o;
   o.method = method;
@@ -70,6 +80,7 @@ TEST_CASE("model jets equal finite differences: encodings, hard constraints, bot
       const Pinn pinn(p, options(Method::pinn, c), rng);
       check_against_differences([&](const Points& q) { return pinn.solution(q); }, pts, 1e-6);
       const Lpinn lpinn(p, options(Method::lpinn, c), rng);
+      perturb(lpinn);
       check_against_differences([&](const Points& q) { return lpinn.position(q); }, pts, 1e-6);
       check_against_differences([&](const Points& q) { return lpinn.state(q); }, pts, 1e-6);
     }
@@ -94,6 +105,24 @@ TEST_CASE("hard constraints hold exactly: u(x, 0) = u0, X(x0, 0) = x0, u = 0 and
     CHECK(at(pinn.solution(walls).value, i) == Approx(0).margin(1e-14));
     CHECK(at(lpinn.position(walls).value, i) == Approx(walls.x[i]).margin(1e-14));
   }
+}
+
+TEST_CASE("a diffusive lpinn starts from the vertical characteristics X = x₀; a convective one does not", "[lpinn]") {
+  // With diffusion the loss divides by X_{x₀}³, so the characteristics must not fold at the start.
+  nn::NoGrad no_grad;
+  const Points points{{0.3, 1.7, 4.0, 5.9}, {0.1, 0.5, 0.8, 1.0}};
+  Problem p = burgers_problem(true);
+  p.u0 = InitialCondition::sine(10.0, 1.0, 1, p.x_min, p.x_max);  // a fast wave: c = max|u0| = 11
+  RandomStream rng(2, 0);
+  const Lpinn diffusive(p, options(Method::lpinn, Constraints::hard), rng);
+  const FieldJet x = diffusive.position(points);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    CHECK(at(x.value, i) == Approx(points.x[i]).margin(1e-15));
+    CHECK(at(x.d_x, i) == Approx(1).margin(1e-15));
+  }
+  p.equation = Equation::convection, p.beta = 11, p.nu = 0;
+  const Lpinn convective(p, options(Method::lpinn, Constraints::hard), rng);
+  CHECK(std::abs(at(convective.position(points).value, 3) - points.x[3]) > 1e-3);
 }
 
 TEST_CASE("lpinn: u_xx in the physical coordinate is the chain rule; the released form is not", "[lpinn]") {
