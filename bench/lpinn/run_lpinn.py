@@ -43,7 +43,7 @@ def run_anneal(anneal, config, out, threads=2, extra=()):
     with h5py.File(out, "r") as f:
         h = f["history"]
         # The error relative to the wave, u_ref − its mean: with u0 = C + sin x the plain relative
-        # error is C-fold smaller (the paper measures u − C).
+        # error is C-fold smaller (the authors' code measures u − C).
         error, reference = f["fields/error"][:], f["fields/u_ref"][:]
         wave_l2 = float(np.linalg.norm(error) / np.linalg.norm(reference - reference.mean()))
         row = {"rel_l2": float(f.attrs["rel_l2"]), "wave_l2": wave_l2, "max_error": float(f.attrs["max_error"]),
@@ -191,7 +191,7 @@ def main():
     if results["burgers"]:
         lines += ["", "## Burgers (data/lpinn/burgers_raissi.toml: 8×20, soft, random points; burgers_shock.toml: "
                   "4×50, hard, random points, Adam 2000 + L-BFGS 3000; the shock forms at t ≈ 1)", "",
-                  "Rel. L2 of the wave: the error over ‖u_ref − ū_ref‖ (the paper's measure; with u0 = C + sin x "
+                  "Rel. L2 of the wave: the error over ‖u_ref − ū_ref‖ (the authors' code's measure; with u0 = C + sin x "
                   "the plain relative error is about C times smaller). Crossed: output times at which the lpinn's "
                   "characteristics cross.", "",
                   "| case | method | rel. L2 | rel. L2 of the wave | max error | crossed | s | steps | s to 1e-3 |",
