@@ -136,7 +136,7 @@ def main():
             runs = [("raissi", DATA / "burgers_raissi.toml", method, extra)
                     for method, extra in (("pinn", []), ("lpinn", short))]
             # The moving shock over the paper's window t in [0, 1], in which the front steepens tenfold
-            # and the shock forms at its end, for a slow and a fast wave; then past the shock.
+            # and the shock forms at its end, for slow and fast waves; then past the shock.
             for offset, t_end in SHOCK_CASES:
                 config = shock_config(work, offset, t_end)
                 runs += [(f"shock {offset:g} + sin x, t ≤ {t_end:g}", config, method, [])
